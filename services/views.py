@@ -1,0 +1,67 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .decorators import scope_required
+from .forms import ServiceFilterForm
+from .models import CareService, Region
+from .queries import (
+    active_service_counts,
+    get_service_for_user,
+    regions_visible_to,
+    services_visible_to,
+)
+from .scopes import scope_for
+
+SERVICES_PER_PAGE = 25
+
+
+@login_required
+def home(request):
+    """Show each role what it works with; a user without a role is told so."""
+    scope = scope_for(request.user)
+    context = {"scope": scope}
+    if scope.is_caseworker:
+        context["my_services"] = list(
+            services_visible_to(request.user).filter(pk__in=scope.service_ids)
+        )
+    if scope.is_manager or scope.is_admin:
+        context["managed_regions"] = (
+            [] if scope.sees_all_services else list(regions_visible_to(request.user))
+        )
+        managed = CareService.objects.all()
+        if not scope.sees_all_services:
+            managed = managed.in_regions(scope.manager_regions)
+        context["service_counts"] = active_service_counts(managed)
+    if scope.is_shelter_staff:
+        context["shelter_regions"] = list(Region.objects.filter(code__in=scope.shelter_regions))
+    return render(request, "services/home.html", context)
+
+
+@scope_required(lambda scope: scope.may_see_services)
+def service_list(request):
+    regions = regions_visible_to(request.user)
+    form = ServiceFilterForm(request.GET or None, regions=regions)
+    services = form.filter(services_visible_to(request.user))
+    page = Paginator(services.order_by("code"), SERVICES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/service_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+    )
+
+
+@scope_required(lambda scope: scope.may_see_services)
+def service_detail(request, code: str):
+    service = get_service_for_user(request.user, code)
+    return render(
+        request,
+        "services/service_detail.html",
+        {
+            "service": service,
+            "covered_districts": service.covered_districts.select_related("province__region"),
+            "covered_communities": service.covered_communities.select_related("district"),
+        },
+    )

@@ -1,0 +1,84 @@
+"""factory-boy factories for the models of every app."""
+
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+
+from services.models import CareService, Community, District, Province, Region, StaffAssignment
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{90 + n % 10:02d}")
+    name = factory.Sequence(lambda n: f"Región {n}")
+
+
+class ProvinceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Province
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"99{n % 100:02d}")
+    region = factory.LazyAttribute(lambda o: RegionFactory(code=o.code[:2]))
+    name = factory.Sequence(lambda n: f"Provincia {n}")
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ["code"]
+
+    # The code comes first and its parents follow from it, as INEI codes nest.
+    code = factory.Sequence(lambda n: f"99{n // 100 % 100:02d}{n % 100:02d}")
+    province = factory.LazyAttribute(lambda o: ProvinceFactory(code=o.code[:4]))
+    name = factory.Sequence(lambda n: f"Distrito {n}")
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    district = factory.SubFactory(DistrictFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.district.code}{n % 10000:04d}")
+    name = factory.Sequence(lambda n: f"Comunidad {n}")
+    kind = Community.Kind.CAMPESINA
+
+
+class CareServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CareService
+
+    code = factory.Sequence(lambda n: f"SRV-{n:04d}")
+    kind = CareService.Kind.SAR
+    name = factory.Sequence(lambda n: f"Servicio {n}")
+    district = factory.SubFactory(DistrictFactory)
+    opened_on = date(2020, 1, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Ana"
+    last_name = factory.Sequence(lambda n: f"Pérez {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffAssignment
+
+    user = factory.SubFactory(UserFactory)
+    role = StaffAssignment.Role.CASEWORKER
