@@ -5,6 +5,7 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 
+from cases.models import Case
 from services.models import CareService, Community, District, Province, Region, StaffAssignment
 
 
@@ -82,3 +83,34 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = StaffAssignment.Role.CASEWORKER
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A valid case; its code and number come from the service's sequence like the app's."""
+
+    class Meta:
+        model = Case
+
+    service = factory.SubFactory(CareServiceFactory)
+    intake_date = date(2023, 3, 15)
+    condition = 1
+    entry_route = 1
+    victim_name = factory.Sequence(lambda n: f"Persona Usuaria {n}")
+    victim_age = 30
+    victim_sex = 0
+    district = factory.LazyAttribute(lambda o: o.service.district)
+    aggressor_sex = 1
+    relationship = 1
+    violence_type = 1
+    risk_level = 2
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from cases.actions import allocate_case_numbers, case_code, case_number
+
+        service, intake = kwargs["service"], kwargs["intake_date"]
+        if "code" not in kwargs:
+            (sequence,) = allocate_case_numbers(service, intake.year)
+            kwargs["code"] = case_code(service, intake.year, sequence)
+            kwargs.setdefault("number", case_number(intake.year, sequence))
+        return super()._create(model_class, *args, **kwargs)

@@ -1,0 +1,370 @@
+"""The case record, in the coding of the national CEM registry, and its follow-up."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from services.models import CareService, Community, District
+
+from . import registry
+
+MAX_AGE = 120
+MAX_CHILDREN = 30
+
+
+def registry_column(field: models.Field, name: str) -> models.Field:
+    """Mark `field` as holding registry variable `name` (imports and exports map one to one)."""
+    field.registry_column = name
+    return field
+
+
+def coded(name: str, verbose_name, *, null: bool = False, **kwargs) -> models.Field:
+    """A field holding the official code of registry variable `name`, labelled from the file."""
+    field = models.PositiveSmallIntegerField(
+        verbose_name, choices=registry.choices(name), null=null, blank=null, **kwargs
+    )
+    return registry_column(field, name)
+
+
+def yes_no(name: str, verbose_name, *, null: bool = True, **kwargs) -> models.Field:
+    """A registry 0/1 variable (0 = No, 1 = Sí); empty when not asked."""
+    return registry_column(models.BooleanField(verbose_name, null=null, blank=null, **kwargs), name)
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("service", "district__province", "community").order_by(
+            "-intake_date", "-id"
+        )
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_CARE = "in_care", _("In care")
+        REFERRED = "referred", _("Referred")
+        CLOSED = "closed", _("Closed")
+
+    class DocumentType(models.TextChoices):
+        DNI = "DNI", _("DNI")
+        CE = "CE", _("Foreigner's card (carné de extranjería)")
+        PASSPORT = "PAS", _("Passport")
+        OTHER = "OTR", _("Other document")
+
+    class ClosureReason(models.TextChoices):
+        COMPLETED = "completed", _("Care completed")
+        TRANSFERRED = "transferred", _("Transferred to another service")
+        WITHDREW = "withdrew", _("The person withdrew")
+        UNREACHABLE = "unreachable", _("The person could not be reached")
+        OTHER = "other", _("Other reason")
+
+    # Identity of the record
+    service = models.ForeignKey(
+        CareService, on_delete=models.PROTECT, related_name="cases", verbose_name=_("service")
+    )
+    code = models.CharField(_("case code"), max_length=40, unique=True, editable=False)
+    number = models.CharField(
+        _("case number"),
+        max_length=30,
+        editable=False,
+        help_text=_("NUMERO_CASO: with the service's code, identifies the case in imports."),
+    )
+    intake_date = registry_column(models.DateField(_("intake date")), "FECHA_INGRESO")
+    condition = coded("CONDICION", _("case condition"))
+    entry_route = coded("FORMA_INGRESO", _("entry route"))
+
+    # The person (persona usuaria)
+    victim_name = models.CharField(_("full name"), max_length=200)
+    victim_document_type = models.CharField(
+        _("document type"), max_length=3, choices=DocumentType.choices, blank=True
+    )
+    victim_document_number = models.CharField(
+        _("document number"), max_length=20, blank=True, db_index=True
+    )
+    victim_birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    victim_age = registry_column(
+        models.PositiveSmallIntegerField(
+            _("age"),
+            validators=[MaxValueValidator(MAX_AGE)],
+            help_text=_("Completed years on the intake date."),
+        ),
+        "EDAD_VICTIMA",
+    )
+    victim_sex = coded("SEXO_VICTIMA", _("sex"))
+    victim_peruvian = yes_no("VICTIMA_PERUANA", _("Peruvian"), null=False, default=True)
+    victim_country = coded("VICTIMA_PAIS_EXTRANJERO", _("nationality (if foreign)"), null=True)
+    victim_mother_tongue = coded("LENGUA_MATERNA_VICTIMA", _("mother tongue"), null=True)
+    victim_ethnicity = coded("ETNIA_VICTIMA", _("ethnic self-identification"), null=True)
+    victim_disability = yes_no(
+        "DISCAPACIDAD_VICTIMA", _("has a disability"), null=False, default=False
+    )
+    victim_pregnant = yes_no("VICTIMA_GESTANDO", _("pregnant"))
+    victim_education = coded("NIVEL_EDUCATIVO_VICTIMA", _("education level"), null=True)
+    victim_marital_status = coded("ESTADO_CIVIL_VICTIMA", _("marital status"), null=True)
+    victim_works = yes_no("TRABAJA_VICTIMA", _("has paid work"))
+    daughters_0_17 = registry_column(
+        models.PositiveSmallIntegerField(
+            _("daughters aged 0 to 17"), default=0, validators=[MaxValueValidator(MAX_CHILDREN)]
+        ),
+        "HIJAS_VIVAS_0_17",
+    )
+    sons_0_17 = registry_column(
+        models.PositiveSmallIntegerField(
+            _("sons aged 0 to 17"), default=0, validators=[MaxValueValidator(MAX_CHILDREN)]
+        ),
+        "HIJOS_VIVOS_0_17",
+    )
+    daughters_18_plus = registry_column(
+        models.PositiveSmallIntegerField(
+            _("daughters aged 18 or more"), default=0, validators=[MaxValueValidator(MAX_CHILDREN)]
+        ),
+        "HIJAS_VIVAS_18_MAS",
+    )
+    sons_18_plus = registry_column(
+        models.PositiveSmallIntegerField(
+            _("sons aged 18 or more"), default=0, validators=[MaxValueValidator(MAX_CHILDREN)]
+        ),
+        "HIJOS_VIVOS_18_MAS",
+    )
+
+    # Residence
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("district of residence"),
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("community of residence"),
+    )
+    residence_area = coded("AREA_RESIDENCIA_DOMICILIO", _("area of residence"), null=True)
+
+    # The alleged aggressor
+    aggressor_sex = coded("SEXO_AGRESOR", _("aggressor's sex"))
+    aggressor_age = registry_column(
+        models.PositiveSmallIntegerField(
+            _("aggressor's age"), null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
+        ),
+        "EDAD_AGRESOR",
+    )
+    relationship = coded("VINCULO_AGRESOR_VICTIMA", _("relationship to the person"))
+    partner_relationship = coded("VINCULO_PAREJA", _("partner relationship"), null=True)
+    family_relationship = coded("VINCULO_FAMILIAR", _("family relationship"), null=True)
+    other_relationship = coded("SIN_VINCULO", _("other relationship"), null=True)
+    aggressor_lives_with_victim = coded(
+        "AGRESOR_VIVE_CASA_VICTIMA", _("lives in the person's home"), null=True
+    )
+
+    # Violence and risk
+    violence_type = coded("TIPO_VIOLENCIA", _("type of violence"))
+    violence_acts = models.JSONField(
+        _("acts of violence"),
+        default=list,
+        blank=True,
+        help_text=_("Registry variables (items 73 to 128) answered yes, of the chosen type."),
+    )
+    risk_level = coded("NIVEL_DE_RIESGO_VICTIMA", _("risk level"))
+    complaint_filed = yes_no("INTERPUSO_DENUNCIA", _("complaint already filed"))
+    wants_to_file = yes_no("DESEA_DENUNCIAR", _("wants to file a complaint"))
+    protective_measures = yes_no("CUENTA_MEDIDAS_PROTECCION", _("has protective measures"))
+
+    # Life of the case
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    closed_on = models.DateField(_("closing date"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=15, choices=ClosureReason.choices, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-intake_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "number"], name="unique_case_number"),
+            models.CheckConstraint(
+                condition=Q(victim_age__lte=MAX_AGE), name="case_victim_age_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_on__isnull=False)
+                | (~Q(status="closed") & Q(closed_on__isnull=True)),
+                name="case_closed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    risk_level__in=sorted(registry.variable("NIVEL_DE_RIESGO_VICTIMA").codes)
+                ),
+                name="case_risk_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(violence_type__in=sorted(registry.variable("TIPO_VIOLENCIA").codes)),
+                name="case_violence_type_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service", "-intake_date"], name="case_service_intake_idx"),
+            models.Index(fields=["intake_date"], name="case_intake_idx"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the person's name: this string ends up in logs, admin history and messages.
+        return self.code
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class CaseSequence(models.Model):
+    """The last case number given by a service in a year; read and bumped under a row lock."""
+
+    service = models.ForeignKey(CareService, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "year"], name="unique_case_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}/{self.year}: {self.last}"
+
+
+class CaseAction(models.Model):
+    class Kind(models.TextChoices):
+        PSYCHOLOGICAL = "psychological", _("Psychological session")
+        SOCIAL = "social", _("Social work session")
+        LEGAL = "legal", _("Legal session")
+        HOME_VISIT = "home_visit", _("Home visit")
+        RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
+        OTHER = "other", _("Other action")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(_("kind of action"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff"),
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date}"
+
+
+class Referral(models.Model):
+    class Destination(models.TextChoices):
+        PNP = "pnp", _("National Police (PNP)")
+        PROSECUTOR = "prosecutor", _("Public Prosecutor's Office (Ministerio Público)")
+        JUDICIARY = "judiciary", _("Judiciary (Poder Judicial)")
+        SHELTER = "shelter", _("Temporary shelter home (HRT)")
+        CEM = "cem", _("Another CEM")
+        SAR = "sar", _("Another SAR")
+        HEALTH = "health", _("Health services")
+        OTHER = "other", _("Other institution")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    destination = models.CharField(_("referred to"), max_length=12, choices=Destination.choices)
+    destination_service = models.ForeignKey(
+        CareService,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+        verbose_name=_("receiving service"),
+    )
+    destination_detail = models.CharField(_("institution or office"), max_length=200, blank=True)
+    date = models.DateField(_("date"))
+    consent = models.BooleanField(
+        _("the person consents to the referral"),
+        help_text=_("Record whether the person agreed; a referral without consent needs a note."),
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_destination_display()} · {self.date}"
+
+
+class AuditEntry(models.Model):
+    """Who read or changed which case, when, and what changed. Written in the same transaction."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        CREATE = "create", _("Registered")
+        UPDATE = "update", _("Edited")
+        ADD_ACTION = "add_action", _("Action recorded")
+        REFER = "refer", _("Referred")
+        CLOSE = "close", _("Closed")
+        REOPEN = "reopen", _("Reopened")
+        IMPORT = "import", _("Imported")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_entries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.action} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# Registry column name -> Case field name, for the fields that hold a registry variable.
+REGISTRY_COLUMNS = {
+    field.registry_column: field.name
+    for field in Case._meta.local_fields
+    if hasattr(field, "registry_column")
+}
