@@ -76,7 +76,8 @@ class Case(models.Model):
     entry_route = coded("FORMA_INGRESO", _("entry route"))
 
     # The person (persona usuaria)
-    victim_name = models.CharField(_("full name"), max_length=200)
+    # Required by the intake form; registry files (anonymised open data) may not carry it.
+    victim_name = models.CharField(_("full name"), max_length=200, blank=True)
     victim_document_type = models.CharField(
         _("document type"), max_length=3, choices=DocumentType.choices, blank=True
     )
