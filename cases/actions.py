@@ -73,6 +73,9 @@ def open_case(*, service: CareService, user, data: dict[str, Any]) -> Case:
     """Register a new case of `service` with the intake data; give it its code."""
     intake = data["intake_date"]
     (sequence,) = allocate_case_numbers(service, intake.year)
+    # An imported NUMERO_CASO may look like ours ("2024-00042"): skip numbers already taken.
+    while Case.objects.filter(service=service, number=case_number(intake.year, sequence)).exists():
+        (sequence,) = allocate_case_numbers(service, intake.year)
     case = Case(
         service=service,
         code=case_code(service, intake.year, sequence),

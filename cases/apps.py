@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        # Registers the `cases` kind of `import_csv`.
+        from . import importers  # noqa: F401

@@ -50,12 +50,16 @@ def require_case_reader(user) -> None:
         raise Http404
 
 
-def earlier_cases_count(document_number: str, *, exclude_pk: int | None = None) -> int:
+def earlier_cases_count(document_number: str, *, exclude_pk: int | None = None, before=None) -> int:
     """How many cases anywhere in the network carry this document number (a count only: the
-    cases themselves may be outside the asker's scope)."""
+    cases themselves may be outside the asker's scope). With `before`, only cases whose intake
+    was on or before that date: a later return of the person does not make her first case
+    any less new."""
     if not document_number:
         return 0
     cases = Case.objects.filter(victim_document_number=document_number.strip())
     if exclude_pk:
         cases = cases.exclude(pk=exclude_pk)
+    if before:
+        cases = cases.filter(intake_date__lte=before)
     return cases.count()

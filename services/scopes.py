@@ -43,6 +43,11 @@ class Scope:
     def may_see_services(self) -> bool:
         return self.sees_all_services or bool(self.manager_regions) or self.is_caseworker
 
+    @property
+    def may_read_cases(self) -> bool:
+        """Caseworkers read their services' cases; managers and administrators their scope's."""
+        return self.sees_all_services or bool(self.manager_regions) or self.is_caseworker
+
 
 EMPTY_SCOPE = Scope()
 

@@ -13,4 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("services/", views.service_list, name="service_list"),
     path("services/<str:code>/", views.service_detail, name="service_detail"),
+    path("geo/provinces/", views.province_options, name="geo_provinces"),
+    path("geo/districts/", views.district_options, name="geo_districts"),
+    path("geo/communities/", views.community_options, name="geo_communities"),
 ]

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import render
 
 from .decorators import scope_required
 from .forms import ServiceFilterForm
-from .models import CareService, Region
+from .models import CareService, Community, District, Province, Region
 from .queries import (
     active_service_counts,
     get_service_for_user,
@@ -65,3 +66,32 @@ def service_detail(request, code: str):
             "covered_communities": service.covered_communities.select_related("district"),
         },
     )
+
+
+def _options(rows) -> JsonResponse:
+    return JsonResponse({"options": [{"value": value, "label": label} for value, label in rows]})
+
+
+@scope_required(lambda scope: scope.has_role)
+def province_options(request):
+    """Provinces of a region, for the dependent selects of the forms."""
+    rows = Province.objects.filter(region_id=request.GET.get("parent", "")).values_list(
+        "code", "name"
+    )
+    return _options(rows)
+
+
+@scope_required(lambda scope: scope.has_role)
+def district_options(request):
+    rows = District.objects.filter(province_id=request.GET.get("parent", "")).values_list(
+        "code", "name"
+    )
+    return _options(rows)
+
+
+@scope_required(lambda scope: scope.has_role)
+def community_options(request):
+    rows = Community.objects.filter(district_id=request.GET.get("parent", "")).values_list(
+        "pk", "name"
+    )
+    return _options(rows)

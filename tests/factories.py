@@ -4,6 +4,7 @@ from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from cases.models import Case
 from services.models import CareService, Community, District, Province, Region, StaffAssignment
@@ -101,6 +102,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     district = factory.LazyAttribute(lambda o: o.service.district)
     aggressor_sex = 1
     relationship = 1
+    partner_relationship = 3
     violence_type = 1
     risk_level = 2
 
@@ -110,7 +112,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
         service, intake = kwargs["service"], kwargs["intake_date"]
         if "code" not in kwargs:
-            (sequence,) = allocate_case_numbers(service, intake.year)
+            with transaction.atomic():  # the sequence row is locked, as in open_case
+                (sequence,) = allocate_case_numbers(service, intake.year)
             kwargs["code"] = case_code(service, intake.year, sequence)
             kwargs.setdefault("number", case_number(intake.year, sequence))
         return super()._create(model_class, *args, **kwargs)

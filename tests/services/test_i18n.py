@@ -26,3 +26,9 @@ def test_every_spanish_string_is_translated_and_compiled():
         if entry.msgid_plural:
             continue
         assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, entry.msgid
+
+
+def test_a_browser_asking_for_english_still_gets_spanish(client, cast):
+    client.force_login(cast.caseworker_a)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Mis servicios" in page

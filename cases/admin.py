@@ -1,0 +1,60 @@
+"""Cases and their audit trail in the admin, read-only; and the CSV import for administrators.
+
+Cases are written through `cases.actions` (the intake form, the import), never edited or deleted
+here: the admin lets an administrator find a case and read its audit trail.
+"""
+
+from django.contrib import admin
+from django.urls import path
+
+from .actions import log_case_view
+from .admin_import import CsvImportViews
+from .models import AuditEntry, Case
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["code", "service", "intake_date", "status"]
+    list_filter = ["status"]
+    search_fields = ["code"]
+    list_select_related = ["service"]
+    date_hierarchy = "intake_date"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Every read of a case is audited, an administrator's too.
+        case = self.get_object(request, object_id)
+        if request.method == "GET" and case is not None and response.status_code == 200:
+            log_case_view(case=case, user=request.user)
+        return response
+
+    def get_urls(self):
+        views = CsvImportViews(self.admin_site, self.opts)
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(views.upload), name="csv_import"),
+            path("import/<str:token>/", wrap(views.preview), name="csv_import_preview"),
+            path("import/<str:token>/confirm/", wrap(views.confirm), name="csv_import_confirm"),
+            path("import/<str:token>/cancel/", wrap(views.cancel), name="csv_import_cancel"),
+            *super().get_urls(),
+        ]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "case", "action", "user"]
+    list_filter = ["action"]
+    search_fields = ["case__code"]
+    list_select_related = ["case", "user"]
+    date_hierarchy = "at"

@@ -1,0 +1,553 @@
+"""The intake form and the follow-up forms of a case, in Spanish, usable on a phone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from django import forms
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from services.models import CareService, Community, District, Province, Region
+
+from . import registry
+from .models import MAX_AGE, Case, CaseAction, Referral
+from .queries import earlier_cases_count
+
+NEW_CONDITION = 1  # CONDICION 1 = Nuevo: first time attended anywhere in the network
+REPEAT_CONDITIONS = (2, 3)  # Reingreso (another aggressor), Reincidente (the same one)
+FEMALE = 0
+PARTNER, FAMILY, NEITHER = 1, 2, 3  # VINCULO_AGRESOR_VICTIMA
+RELATIONSHIP_DETAIL = {
+    PARTNER: "partner_relationship",
+    FAMILY: "family_relationship",
+    NEITHER: "other_relationship",
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ViolenceActsWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes that carry their violence type, so the page shows only the chosen type's."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"]["data-violence-type"] = ACT_TYPES.get(value, "")
+        return option
+
+
+ACT_TYPES = {var.name: str(code) for code, acts in registry.violence_acts().items() for var in acts}
+ACT_CHOICES = [
+    (var.name, registry.act_label(var))
+    for acts in registry.violence_acts().values()
+    for var in acts
+]
+
+
+def _not_in_future(value: date | None, message) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message, code="future")
+
+
+class CaseForm(forms.ModelForm):
+    """Intake and edit of a case. Geography is chosen region → province → district → community;
+    a missing community can be added by name."""
+
+    region = forms.ModelChoiceField(
+        Region.objects.all(), label=_("Region"), empty_label=_("Choose a region")
+    )
+    province = forms.ModelChoiceField(
+        Province.objects.none(), label=_("Province"), empty_label=_("Choose a province")
+    )
+    new_community = forms.CharField(
+        label=_("Community not in the list"),
+        required=False,
+        max_length=150,
+        help_text=_("Write its name to add it to the district."),
+    )
+    violence_acts = forms.MultipleChoiceField(
+        label=_("Acts of violence"),
+        choices=ACT_CHOICES,
+        widget=ViolenceActsWidget,
+        required=False,
+        help_text=_("Only the acts of the chosen type of violence are shown."),
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "intake_date",
+            "condition",
+            "entry_route",
+            "victim_name",
+            "victim_document_type",
+            "victim_document_number",
+            "victim_birth_date",
+            "victim_age",
+            "victim_sex",
+            "victim_peruvian",
+            "victim_country",
+            "victim_mother_tongue",
+            "victim_ethnicity",
+            "victim_disability",
+            "victim_pregnant",
+            "victim_education",
+            "victim_marital_status",
+            "victim_works",
+            "daughters_0_17",
+            "sons_0_17",
+            "daughters_18_plus",
+            "sons_18_plus",
+            "district",
+            "community",
+            "residence_area",
+            "aggressor_sex",
+            "aggressor_age",
+            "relationship",
+            "partner_relationship",
+            "family_relationship",
+            "other_relationship",
+            "aggressor_lives_with_victim",
+            "violence_type",
+            "violence_acts",
+            "risk_level",
+            "complaint_filed",
+            "wants_to_file",
+            "protective_measures",
+        ]
+        widgets = {
+            "intake_date": DateInput(),
+            "victim_birth_date": DateInput(),
+            "victim_document_number": forms.TextInput(attrs={"autocomplete": "off"}),
+            "victim_name": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, service: CareService, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["victim_name"].required = True
+        self.fields["victim_age"].required = False
+        self.fields["victim_age"].help_text = _(
+            "Completed years on the intake date; worked out from the birth date if given."
+        )
+        self.fields["district"].empty_label = _("Choose a district")
+        self.fields["community"].empty_label = _("No community / not known")
+        self.fields["community"].error_messages["invalid_choice"] = _(
+            "This community does not belong to the chosen district."
+        )
+        self.fields["district"].error_messages["invalid_choice"] = _(
+            "This district does not belong to the chosen province."
+        )
+        self.fields["province"].error_messages["invalid_choice"] = _(
+            "This province does not belong to the chosen region."
+        )
+        self._narrow_geography()
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("intake_date", timezone.localdate())
+        self.helper = self._helper()
+
+    def _selected(self, name: str):
+        """The value chosen for `name`: from the submitted data, else from the instance."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name)) or None
+        district = self.instance.district if self.instance.district_id else None
+        if district is None:
+            return None
+        return {
+            "region": district.province.region_id,
+            "province": district.province_id,
+            "district": district.code,
+        }[name]
+
+    def _narrow_geography(self) -> None:
+        """Offer (and accept) only the provinces of the chosen region, the districts of the
+        chosen province and the communities of the chosen district."""
+        region, province, district = (
+            self._selected("region"),
+            self._selected("province"),
+            self._selected("district"),
+        )
+        if not self.is_bound and self.instance.district_id:
+            self.initial.update(region=region, province=province)
+        self.fields["province"].queryset = Province.objects.filter(region_id=region or "")
+        self.fields["district"].queryset = District.objects.filter(province_id=province or "")
+        self.fields["community"].queryset = Community.objects.filter(district_id=district or "")
+        for name, url in (
+            ("region", reverse_lazy("geo_provinces")),
+            ("province", reverse_lazy("geo_districts")),
+            ("district", reverse_lazy("geo_communities")),
+        ):
+            self.fields[name].widget.attrs["data-children-url"] = url
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+
+        def row(*names, size="md"):
+            return Row(*[Column(Field(name), css_class=f"col-12 col-{size}") for name in names])
+
+        helper.layout = Layout(
+            Fieldset(
+                _("Intake"),
+                row("intake_date", "condition"),
+                Div(HTML('<div id="repeat-notice" role="status" aria-live="polite"></div>')),
+                "entry_route",
+            ),
+            Fieldset(
+                _("The person"),
+                "victim_name",
+                row("victim_document_type", "victim_document_number"),
+                row("victim_birth_date", "victim_age", "victim_sex"),
+                row("victim_peruvian", "victim_country"),
+                row("victim_mother_tongue", "victim_ethnicity"),
+                row("victim_education", "victim_marital_status"),
+                row("victim_disability", "victim_pregnant", "victim_works"),
+                row("daughters_0_17", "sons_0_17", "daughters_18_plus", "sons_18_plus", size="3"),
+            ),
+            Fieldset(
+                _("Residence"),
+                row("region", "province"),
+                row("district", "community"),
+                row("new_community", "residence_area"),
+            ),
+            Fieldset(
+                _("Alleged aggressor"),
+                row("aggressor_sex", "aggressor_age"),
+                "relationship",
+                Div("partner_relationship", css_class="relationship-detail", data_for="1"),
+                Div("family_relationship", css_class="relationship-detail", data_for="2"),
+                Div("other_relationship", css_class="relationship-detail", data_for="3"),
+                "aggressor_lives_with_victim",
+            ),
+            Fieldset(
+                _("Violence and risk"),
+                "violence_type",
+                "violence_acts",
+                "risk_level",
+                row("complaint_filed", "wants_to_file", "protective_measures"),
+            ),
+        )
+        return helper
+
+    # Field checks -------------------------------------------------------------------------
+
+    def clean_intake_date(self):
+        intake = self.cleaned_data["intake_date"]
+        _not_in_future(intake, _("The intake date cannot be in the future."))
+        if intake < self.service.opened_on:
+            raise forms.ValidationError(
+                _("The intake date is before the service opened (%(date)s)."),
+                params={"date": self.service.opened_on.strftime("%d/%m/%Y")},
+                code="before_opening",
+            )
+        return intake
+
+    def clean_victim_birth_date(self):
+        born = self.cleaned_data.get("victim_birth_date")
+        _not_in_future(born, _("The birth date cannot be in the future."))
+        return born
+
+    def clean_victim_age(self):
+        age = self.cleaned_data.get("victim_age")
+        if age is not None and age > MAX_AGE:
+            raise forms.ValidationError(
+                _("An age above %(max)d years is not possible."), params={"max": MAX_AGE}
+            )
+        return age
+
+    def clean_aggressor_age(self):
+        age = self.cleaned_data.get("aggressor_age")
+        if age is not None and age > MAX_AGE:
+            raise forms.ValidationError(
+                _("An age above %(max)d years is not possible."), params={"max": MAX_AGE}
+            )
+        return age
+
+    def clean_victim_document_number(self):
+        return "".join(self.cleaned_data.get("victim_document_number", "").split()).upper()
+
+    # Cross-field checks -------------------------------------------------------------------
+
+    def clean(self):
+        data = super().clean()
+        self._check_age(data)
+        self._check_document(data)
+        self._check_nationality(data)
+        self._check_pregnancy(data)
+        self._check_geography(data)
+        self._check_relationship(data)
+        self._check_violence_acts(data)
+        self._check_condition(data)
+        return data
+
+    def _check_age(self, data) -> None:
+        born, intake, age = (
+            data.get("victim_birth_date"),
+            data.get("intake_date"),
+            data.get("victim_age"),
+        )
+        if born and intake:
+            if born > intake:
+                self.add_error("victim_birth_date", _("The birth date is after the intake date."))
+                return
+            years = intake.year - born.year - ((intake.month, intake.day) < (born.month, born.day))
+            if age is not None and age != years:
+                self.add_error(
+                    "victim_age",
+                    forms.ValidationError(
+                        _("The birth date gives %(years)d years on the intake date."),
+                        params={"years": years},
+                    ),
+                )
+                return
+            if years > MAX_AGE:
+                self.add_error("victim_birth_date", _("This birth date gives an impossible age."))
+                return
+            data["victim_age"] = years
+        elif age is None and "victim_age" not in self.errors:
+            self.add_error("victim_age", _("Give the age or the birth date."))
+
+    def _check_document(self, data) -> None:
+        kind, number = data.get("victim_document_type"), data.get("victim_document_number")
+        if number and not kind:
+            self.add_error("victim_document_type", _("Choose the type of the document."))
+        elif kind and not number:
+            self.add_error("victim_document_number", _("Write the document number."))
+        elif kind == Case.DocumentType.DNI and not (number.isdigit() and len(number) == 8):
+            self.add_error("victim_document_number", _("A DNI has exactly 8 digits."))
+
+    def _check_nationality(self, data) -> None:
+        if data.get("victim_peruvian"):
+            data["victim_country"] = None
+        elif not data.get("victim_country"):
+            self.add_error("victim_country", _("Choose the country of a foreign national."))
+
+    def _check_pregnancy(self, data) -> None:
+        if data.get("victim_pregnant") and data.get("victim_sex") != FEMALE:
+            self.add_error("victim_pregnant", _("Only a woman can be recorded as pregnant."))
+
+    def _check_geography(self, data) -> None:
+        district, community = data.get("district"), data.get("community")
+        name = " ".join(data.get("new_community", "").split())
+        data["new_community"] = name
+        if not name or district is None:
+            return
+        if community:
+            self.add_error("new_community", _("Choose a community or add a new one, not both."))
+        elif Community.objects.filter(district=district, name__iexact=name).exists():
+            self.add_error(
+                "new_community",
+                _("This district already has a community with that name: choose it in the list."),
+            )
+
+    def _check_relationship(self, data) -> None:
+        relationship = data.get("relationship")
+        for code, field in RELATIONSHIP_DETAIL.items():
+            if code != relationship:
+                data[field] = None
+            elif not data.get(field):
+                self.add_error(field, _("Choose the kind of relationship."))
+
+    def _check_violence_acts(self, data) -> None:
+        violence_type = data.get("violence_type")
+        acts = data.get("violence_acts") or []
+        if violence_type is None:
+            return
+        foreign = [act for act in acts if ACT_TYPES.get(act) != str(violence_type)]
+        if foreign:
+            self.add_error(
+                "violence_acts", _("Some acts do not belong to the chosen type of violence.")
+            )
+        data["violence_acts"] = [act for act in ACT_CHOICES_ORDER if act in acts]
+
+    def _check_condition(self, data) -> None:
+        number = data.get("victim_document_number")
+        if data.get("condition") != NEW_CONDITION or not number:
+            return
+        earlier = earlier_cases_count(
+            number, exclude_pk=self.instance.pk, before=data.get("intake_date")
+        )
+        if earlier:
+            self.add_error(
+                "condition",
+                forms.ValidationError(
+                    _(
+                        "This document already has %(count)d earlier case(s) in the network, so "
+                        "the case is not new: choose Reingreso (another aggressor) or "
+                        "Reincidente (the same aggressor)."
+                    ),
+                    params={"count": earlier},
+                    code="repeat",
+                ),
+            )
+
+    def case_data(self) -> dict:
+        """The cleaned values of the Case fields, for `open_case` / `update_case`."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+ACT_CHOICES_ORDER = [name for name, _label in ACT_CHOICES]
+
+
+class EditCaseForm(CaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+
+def _dates_within_case(form: forms.Form, field: str, case: Case):
+    value = form.cleaned_data[field]
+    _not_in_future(value, _("The date cannot be in the future."))
+    if value < case.intake_date:
+        raise forms.ValidationError(_("The date cannot be before the case's intake date."))
+    return value
+
+
+class CaseActionForm(forms.ModelForm):
+    class Meta:
+        model = CaseAction
+        fields = ["kind", "date", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.initial.setdefault("date", timezone.localdate())
+
+    def clean_date(self):
+        return _dates_within_case(self, "date", self.case)
+
+
+YES_NO = [("", _("Choose")), ("1", _("Yes")), ("0", _("No"))]
+
+
+class ReferralForm(forms.ModelForm):
+    consent = forms.TypedChoiceField(
+        label=_("The person consents to the referral"),
+        choices=YES_NO,
+        coerce=lambda value: value == "1",
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "destination",
+            "destination_service",
+            "destination_detail",
+            "date",
+            "consent",
+            "notes",
+        ]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.initial.setdefault("date", timezone.localdate())
+        today = timezone.localdate()
+        self.fields["destination_service"].queryset = (
+            CareService.objects.active_between(today, today)
+            .filter(kind__in=[CareService.Kind.CEM, CareService.Kind.SAR])
+            .exclude(pk=case.service_id)
+            .order_by("kind", "name")
+        )
+        self.fields["destination_service"].help_text = _("For a referral to another CEM or SAR.")
+
+    def clean_date(self):
+        return _dates_within_case(self, "date", self.case)
+
+    def clean(self):
+        data = super().clean()
+        destination = data.get("destination")
+        service = data.get("destination_service")
+        wants_service = {Referral.Destination.CEM: "CEM", Referral.Destination.SAR: "SAR"}
+        if destination in wants_service:
+            if not service:
+                self.add_error("destination_service", _("Choose the receiving service."))
+            elif service.kind != wants_service[destination]:
+                self.add_error(
+                    "destination_service", _("The receiving service is not of the chosen kind.")
+                )
+        elif service:
+            data["destination_service"] = None
+        if data.get("consent") is False and not data.get("notes", "").strip():
+            self.add_error("notes", _("Explain why the referral goes ahead without consent."))
+        return data
+
+
+class CloseCaseForm(forms.Form):
+    closed_on = forms.DateField(label=_("Closing date"), widget=DateInput())
+    reason = forms.ChoiceField(label=_("Closure reason"), choices=Case.ClosureReason.choices)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.initial.setdefault("closed_on", timezone.localdate())
+
+    def clean_closed_on(self):
+        return _dates_within_case(self, "closed_on", self.case)
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Case code"), required=False, max_length=40)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Case.Status.choices]
+    )
+    service = forms.ModelChoiceField(
+        CareService.objects.none(), label=_("Service"), required=False, empty_label=_("All")
+    )
+    risk_level = forms.TypedChoiceField(
+        label=_("Risk"),
+        required=False,
+        coerce=int,
+        choices=[("", _("Any risk")), *registry.choices("NIVEL_DE_RIESGO_VICTIMA")],
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    community = forms.ModelChoiceField(
+        Community.objects.none(), label=_("Community"), required=False, empty_label=_("All")
+    )
+
+    def __init__(self, *args, services, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+        self.fields["community"].queryset = communities
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data
+
+    def filter(self, cases):
+        if not self.is_valid():
+            return cases
+        data = self.cleaned_data
+        if data["q"]:
+            cases = cases.filter(code__icontains=data["q"].strip())
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["service"]:
+            cases = cases.filter(service=data["service"])
+        if data["risk_level"] not in (None, ""):
+            cases = cases.filter(risk_level=data["risk_level"])
+        if data["date_from"]:
+            cases = cases.filter(intake_date__gte=data["date_from"])
+        if data["date_to"]:
+            cases = cases.filter(intake_date__lte=data["date_to"])
+        if data["community"]:
+            cases = cases.filter(community=data["community"])
+        return cases

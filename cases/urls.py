@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("new/", views.case_create, name="case_create"),
+    path("repeat-check/", views.repeat_check, name="case_repeat_check"),
+    path("<str:code>/", views.case_detail, name="case_detail"),
+    path("<str:code>/edit/", views.case_edit, name="case_edit"),
+    path("<str:code>/actions/new/", views.case_add_action, name="case_add_action"),
+    path("<str:code>/referrals/new/", views.case_refer, name="case_refer"),
+    path("<str:code>/close/", views.case_close, name="case_close"),
+    path("<str:code>/reopen/", views.case_reopen, name="case_reopen"),
+]

@@ -1,0 +1,250 @@
+"""Case pages: thin views that check access, call one action and render.
+
+Case pages are never cached by the browser, and every read of a case page is audited.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from services.actions import add_community
+from services.decorators import scope_required
+from services.models import CareService, Community
+from services.queries import services_visible_to
+from services.scopes import scope_for
+
+from . import actions
+from .forms import (
+    ACT_CHOICES,
+    CaseActionForm,
+    CaseFilterForm,
+    CaseForm,
+    CloseCaseForm,
+    EditCaseForm,
+    ReferralForm,
+)
+from .queries import cases_visible_to, earlier_cases_count, get_case_for_user
+
+CASES_PER_PAGE = 25
+
+
+def reads_cases(scope) -> bool:
+    return scope.may_read_cases
+
+
+def writes_cases(scope) -> bool:
+    return scope.is_caseworker
+
+
+def _closed_refusal(request, case):
+    messages.error(request, actions.closed_case_message())
+    return redirect("case_detail", code=case.code)
+
+
+@never_cache
+@scope_required(reads_cases)
+def case_list(request):
+    services = services_visible_to(request.user).filter(
+        kind__in=[CareService.Kind.SAR, CareService.Kind.CEM]
+    )
+    communities = Community.objects.filter(covering_services__in=services).distinct()
+    form = CaseFilterForm(request.GET or None, services=services, communities=communities)
+    cases = form.filter(cases_visible_to(request.user)).for_list()
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+    )
+
+
+def _service_for_new_case(request) -> CareService | None:
+    """The service the caseworker registers in: her only one, or the one she chose."""
+    scope = scope_for(request.user)
+    mine = CareService.objects.filter(pk__in=scope.service_ids, closed_on__isnull=True).order_by(
+        "name"
+    )
+    chosen = request.POST.get("service") or request.GET.get("service")
+    if chosen:
+        service = mine.filter(code=chosen).first()
+        if service is None:
+            raise Http404
+        return service
+    services = list(mine[:2])
+    return services[0] if len(services) == 1 else None
+
+
+@never_cache
+@scope_required(writes_cases)
+def case_create(request):
+    service = _service_for_new_case(request)
+    if service is None:
+        scope = scope_for(request.user)
+        services = CareService.objects.filter(pk__in=scope.service_ids, closed_on__isnull=True)
+        if not services.exists():
+            raise Http404
+        return render(request, "cases/choose_service.html", {"services": services})
+    form = CaseForm(request.POST or None, service=service)
+    if request.method == "POST" and form.is_valid():
+        data = form.case_data()
+        with transaction.atomic():
+            if form.cleaned_data["new_community"]:
+                data["community"] = add_community(
+                    district=data["district"], name=form.cleaned_data["new_community"]
+                )
+            case = actions.open_case(service=service, user=request.user, data=data)
+        messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
+        return redirect("case_detail", code=case.code)
+    return render(request, "cases/case_form.html", {"form": form, "service": service})
+
+
+@never_cache
+@scope_required(reads_cases)
+def case_detail(request, code: str):
+    case = get_case_for_user(request.user, code)
+    actions.log_case_view(case=case, user=request.user)
+    may_write = case.service_id in scope_for(request.user).service_ids
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "may_write": may_write,
+            "act_labels": [label for name, label in ACT_CHOICES if name in case.violence_acts],
+            "case_actions": case.actions.select_related("staff"),
+            "referrals": case.referrals.select_related("staff", "destination_service"),
+        },
+    )
+
+
+@never_cache
+@scope_required(writes_cases)
+def case_edit(request, code: str):
+    case = get_case_for_user(request.user, code, write=True)
+    if case.is_closed:
+        return _closed_refusal(request, case)
+    form = EditCaseForm(request.POST or None, instance=case, service=case.service)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.case_data()
+        try:
+            with transaction.atomic():
+                if form.cleaned_data["new_community"]:
+                    data["community"] = add_community(
+                        district=data["district"], name=form.cleaned_data["new_community"]
+                    )
+                actions.update_case(
+                    case=case,
+                    user=request.user,
+                    data=data,
+                    expected_version=form.cleaned_data["version"],
+                )
+        except actions.StaleCaseError as stale:
+            conflict = stale.current
+        except actions.CaseClosedError:
+            return _closed_refusal(request, case)
+        else:
+            messages.success(request, _("Case %(code)s saved.") % {"code": case.code})
+            return redirect("case_detail", code=case.code)
+    else:
+        actions.log_case_view(case=case, user=request.user)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"form": form, "case": case, "service": case.service, "conflict": conflict},
+        status=409 if conflict else 200,
+    )
+
+
+def _case_subform(request, code: str, form_class, template: str, save):
+    case = get_case_for_user(request.user, code, write=True)
+    if case.is_closed:
+        return _closed_refusal(request, case)
+    form = form_class(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = save(case, form.cleaned_data)
+        except actions.CaseClosedError:
+            return _closed_refusal(request, case)
+        messages.success(request, message)
+        return redirect("case_detail", code=case.code)
+    return render(request, template, {"form": form, "case": case})
+
+
+@never_cache
+@scope_required(writes_cases)
+def case_add_action(request, code: str):
+    def save(case, data):
+        actions.record_action(
+            case=case, user=request.user, kind=data["kind"], date=data["date"], notes=data["notes"]
+        )
+        return _("Action recorded.")
+
+    return _case_subform(request, code, CaseActionForm, "cases/action_form.html", save)
+
+
+@never_cache
+@scope_required(writes_cases)
+def case_refer(request, code: str):
+    def save(case, data):
+        actions.refer_case(
+            case=case,
+            user=request.user,
+            destination=data["destination"],
+            destination_service=data["destination_service"],
+            destination_detail=data["destination_detail"],
+            date=data["date"],
+            consent=data["consent"],
+            notes=data["notes"],
+        )
+        return _("Referral recorded.")
+
+    return _case_subform(request, code, ReferralForm, "cases/referral_form.html", save)
+
+
+@never_cache
+@scope_required(writes_cases)
+def case_close(request, code: str):
+    def save(case, data):
+        actions.close_case(
+            case=case, user=request.user, closed_on=data["closed_on"], reason=data["reason"]
+        )
+        return _("Case closed.")
+
+    return _case_subform(request, code, CloseCaseForm, "cases/close_form.html", save)
+
+
+@never_cache
+@require_POST
+@scope_required(writes_cases)
+def case_reopen(request, code: str):
+    case = get_case_for_user(request.user, code, write=True)
+    actions.reopen_case(case=case, user=request.user)
+    messages.success(request, _("Case reopened."))
+    return redirect("case_detail", code=case.code)
+
+
+@never_cache
+@require_POST
+@scope_required(writes_cases)
+def repeat_check(request):
+    """Tell the intake form whether a document number has earlier cases in the network.
+
+    A POST, so that the number never appears in a URL or an access log; it answers a count
+    and a suggested condition only, never the other cases.
+    """
+    count = earlier_cases_count(request.POST.get("document", "").strip().upper())
+    if not count:
+        return JsonResponse({"count": 0, "message": ""})
+    message = _(
+        "This document already has %(count)d earlier case(s) in the network: the condition is "
+        "Reingreso (another aggressor) or Reincidente (the same aggressor), not Nuevo."
+    ) % {"count": count}
+    return JsonResponse({"count": count, "message": message})
