@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+# Synthetic cases `make run` makes sure the demo has: enough to fill the reports, quick on SQLite.
+DEMO_CASES ?= 2000
 
 .PHONY: install run test lint messages check-deploy clean
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_geography
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --cases $(DEMO_CASES)
 	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
 	$(BIN)/python manage.py runserver $(HOST)
 
@@ -35,6 +37,20 @@ lint: install
 messages: install
 	$(BIN)/python manage.py makemessages --locale es --locale en --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# Time `seed_demo --cases 1000000` on PostgreSQL: (re)creates the scratch database BENCH_DB
+# (dropping any previous one, so every run measures the same work from empty), migrates it,
+# seeds it and prints the wall time. Needs a PostgreSQL server at BENCH_SERVER and `psql`.
+# The database is left in place with its cases, to benchmark the reports on.
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432
+BENCH_DB ?= warmi_bench
+BENCH_CASES ?= 1000000
+.PHONY: bench-seed
+bench-seed: install
+	psql "$(BENCH_SERVER)/postgres" -v ON_ERROR_STOP=1 -qc 'DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)' -c 'CREATE DATABASE $(BENCH_DB)'
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py migrate --noinput -v0
+	@export DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)"; TIMEFORMAT='seed_demo --cases $(BENCH_CASES) on PostgreSQL: %1R s wall'; \
+	time $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static

@@ -1,9 +1,11 @@
 import os
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.demo import demo_cases, seed_cases
 from services.demo import seed_network, seed_users
 from services.models import CareService, District
 
@@ -11,12 +13,28 @@ DEFAULT_DEMO_PASSWORD = "warmi-demo-2026"  # noqa: S105 - demo data only; refuse
 
 
 class Command(BaseCommand):
-    help = "Build a realistic demo network and one demo login per role; idempotent."
+    help = (
+        "Build a realistic demo network, one demo login per role and synthetic cases; "
+        "idempotent: --cases N makes sure the demo SARs and CEMs hold N synthetic cases "
+        "(only the missing ones are added, so a rerun with the same N adds none)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2023, help="Random seed (default 2023).")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "Make sure the demo network holds N synthetic cases (default 0): only the "
+                "missing ones are added; cases registered by users do not count."
+            ),
+        )
 
-    def handle(self, *args, seed: int, **options):
+    def handle(self, *args, seed: int, cases: int, **options):
+        if cases < 0:
+            raise CommandError("--cases must be 0 or more.")
         password = os.environ.get("DEMO_PASSWORD")
         if not password:
             if not settings.DEBUG:
@@ -32,6 +50,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo network: {len(services)} services (seed {seed}).")
         )
+        if cases:
+            started = time.perf_counter()
+            added = seed_cases(count=cases, seed=seed, services=services)
+            elapsed = time.perf_counter() - started
+            total = demo_cases(s for s in services if s.kind != CareService.Kind.CAI).count()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo cases: {added} added in {elapsed:.1f} s ({total} in the demo network)."
+                )
+            )
         self.stdout.write(f"Demo logins (password: {password}):")
         for demo in users.values():
             self.stdout.write(f"  {demo.username:<11} {demo.description}")

@@ -1,0 +1,730 @@
+"""Synthetic cases for the demo network: realistic, deterministic by seed, fast by the million.
+
+The rows go straight to the table (PostgreSQL COPY, batched INSERTs elsewhere) with the codes and
+numbers the application itself would give. They carry no AuditEntry and no `created_by`: the
+audit log records what people read and change, and generated demo data is neither.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from bisect import bisect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate, islice
+
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from services.demo import seed_network
+from services.models import CareService, Community, District
+
+from . import registry
+from .actions import allocate_case_numbers, case_code, case_number
+from .models import AuditEntry, Case
+
+YEARS_BACK = 4
+# A CEM (urban, often 24 hours) attends about four times the cases of a rural SAR.
+CEM_WEIGHT, SAR_WEIGHT = 4.0, 1.0
+YEARLY_GROWTH = 0.08  # the registry's yearly counts grow; recent years weigh a little more
+MONTH_FACTOR = (1.05, 0.95, 1.08, 1.02, 1.04, 0.98, 0.97, 1.0, 0.99, 1.01, 0.98, 0.93)
+WEEKDAY_FACTOR = {
+    "SAR": (1, 1, 1, 1, 1, 0.5, 0.2),
+    "CEM": (1, 1, 1, 1, 1, 0.4, 0.1),
+    "CEM24": (1, 1, 1, 1, 1, 0.8, 0.7),
+}
+INSERT_BATCH = 2000
+DRAW_CHUNK = 100_000
+
+# Official codes of the registry dictionary (the tests check every value against the choices).
+FEMALE, MALE = 0, 1  # SEXO_VICTIMA, SEXO_AGRESOR
+PARTNER, FAMILY, NEITHER = 1, 2, 3  # VINCULO_AGRESOR_VICTIMA
+QUECHUA, AIMARA, CASTELLANO, PORTUGUES = 1, 2, 10, 11  # LENGUA_MATERNA_VICTIMA
+URBAN, RURAL = 1, 2  # AREA_RESIDENCIA_DOMICILIO
+ECONOMIC, PSYCHOLOGICAL, PHYSICAL, SEXUAL = 0, 1, 2, 3  # TIPO_VIOLENCIA
+LIVES_NO, LIVES_YES, LIVES_SOMETIMES = 0, 1, 2  # AGRESOR_VIVE_CASA_VICTIMA
+BRAZIL = 26  # VICTIMA_PAIS_EXTRANJERO
+
+# Synthetic DNIs are a bijection of the case's index onto 90000000..99999999, so no two demo
+# cases share one: a shared DNI would make a "new" case look like a returning person.
+DNI_BASE, DNI_SPAN, DNI_STRIDE = 90_000_000, 10_000_000, 7_368_787
+
+FEMALE_NAMES = (
+    "María", "Rosa", "Juana", "Carmen", "Luz", "Elena", "Yolanda", "Gladys", "Marisol", "Nancy",
+    "Flor", "Maribel", "Lourdes", "Sonia", "Margarita", "Vilma", "Hilda", "Delia", "Julia",
+    "Norma", "Ruth", "Noemí", "Yessenia", "Milagros", "Katherine", "Ana", "Lucía", "Valeria",
+    "Fiorella", "Sheyla", "Roxana", "Edith", "Felícitas", "Eulogia", "Teodora", "Santusa",
+    "Nilda", "Beatriz", "Pilar", "Judith", "Elizabeth", "Maritza", "Dina", "Isabel", "Sabina",
+    "Saturnina", "Yanet", "Mery", "Brenda", "Killa", "Sisa", "Nayeli", "Dayana", "Rocío",
+)  # fmt: skip
+MALE_NAMES = (
+    "Juan", "José", "Luis", "Carlos", "Jorge", "Víctor", "Wilber", "Edwin", "Percy", "Walter",
+    "Rolando", "Hugo", "Alberto", "Mario", "Julio", "Jhon", "Brayan", "Jhonatan", "Kevin",
+    "Anderson", "Fredy", "Efraín", "Teófilo", "Santos", "Isaac", "Ángel", "Yony", "Rubén",
+    "César", "Elmer", "Thiago", "Mateo",
+)  # fmt: skip
+SURNAMES = (
+    "Quispe", "Mamani", "Huamán", "Condori", "Flores", "Apaza", "Choque", "Ccama", "Huanca",
+    "Cusi", "Ticona", "Cruz", "Rojas", "Gutiérrez", "Chambi", "Pari", "Calla", "Layme",
+    "Sánchez", "García", "Ramos", "Torres", "Vargas", "Díaz", "Rodríguez", "López", "Hancco",
+    "Ccori", "Yupanqui", "Huaraca", "Palomino", "Taipe", "Cárdenas", "Ayala", "Tito", "Paucar",
+    "Chávez", "Mendoza", "Castillo", "Zúñiga", "Villca", "Soncco", "Huillca", "Ccahuana",
+    "Luque", "Pacheco", "Alanoca", "Callo", "Limachi", "Sucasaca", "Coaquira", "Cutipa",
+    "Medina", "Salazar", "Espinoza", "Ccopa", "Puma", "Cjuro", "Vilca", "Álvarez", "Romero",
+    "Inca", "Pillco", "Auccapuma", "Huacho", "Ñaupa", "Yucra", "Arapa", "Chura", "Tacuri",
+)  # fmt: skip
+
+
+class Weighted:
+    """Draw one of several values with relative weights (bisection on cumulative weights)."""
+
+    __slots__ = ("values", "cum", "total")
+
+    def __init__(self, pairs: Iterable[tuple[object, float]]):
+        pairs = [(value, weight) for value, weight in pairs if weight > 0]
+        self.values = [value for value, _ in pairs]
+        self.cum = list(accumulate(weight for _, weight in pairs))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random):
+        return self.values[bisect(self.cum, rng.random() * self.total)]
+
+
+def W(mapping: dict) -> Weighted:
+    """Return a `Weighted` of {value: weight}."""
+    return Weighted(mapping.items())
+
+
+# Age groups of the ministry's bulletins; most adults are 18 to 45, some are children.
+AGE_GROUPS = W(
+    {(0, 5): 5, (6, 11): 10, (12, 17): 13, (18, 25): 14, (26, 35): 21, (36, 45): 18,
+     (46, 59): 12, (60, 99): 7}
+)  # fmt: skip
+# By life stage: 0-11, 12-17, 18-59, 60+.
+CHILD, TEEN, ADULT, ELDER = range(4)
+FEMALE_SHARE = {CHILD: 0.60, TEEN: 0.78, ADULT: 0.92, ELDER: 0.80}
+VIOLENCE_TYPE = {
+    CHILD: W({PSYCHOLOGICAL: 42, PHYSICAL: 44, SEXUAL: 14}),
+    TEEN: W({PSYCHOLOGICAL: 33, PHYSICAL: 30, SEXUAL: 37}),
+    ADULT: W({PSYCHOLOGICAL: 49, PHYSICAL: 41, SEXUAL: 7, ECONOMIC: 3}),
+    ELDER: W({PSYCHOLOGICAL: 56, PHYSICAL: 30, SEXUAL: 2, ECONOMIC: 12}),
+}
+RISK = {
+    ECONOMIC: W({1: 55, 2: 38, 3: 7}),
+    PSYCHOLOGICAL: W({1: 45, 2: 42, 3: 13}),
+    PHYSICAL: W({1: 25, 2: 45, 3: 30}),
+    SEXUAL: W({1: 18, 2: 40, 3: 42}),
+}
+COMPLAINT_SHARE = {ECONOMIC: 0.30, PSYCHOLOGICAL: 0.35, PHYSICAL: 0.55, SEXUAL: 0.50}
+# How often each sub-act is ticked; those not listed weigh 1, "other" ones less.
+ACT_WEIGHT = {
+    "GRITOS_INSULTOS": 12, "DESVALORIZACION_HUMILLACION": 7, "OTRAS_AMENAZAS": 5,
+    "AMENAZA_DE_MUERTE": 4, "VIGILANCIA_CONTINUA_PERSECUCION": 3, "BOTAR_CASA": 3,
+    "AMENAZA_QUITAR_HIJOS": 3, "ROMPE_DESTRUYE_COSAS": 2, "RECHAZO": 2, "INDIFERENCIA": 2,
+    "PUÑETAZOS": 8, "BOFETADAS": 8, "EMPUJONES": 7, "JALONES_CABELLO": 5,
+    "PUNTAPIES_PATADAS": 5, "GOLPES_CON_OBJETOS_CONTUNDENTES": 3, "AHORCAMIENTO": 2,
+    "LATIGAZO": 2, "VIOLACION": 6, "ACOSO_SEXUAL": 4, "HOSTIGAMIENTO_SEXUAL": 3,
+    "LIMITACION_RECURSOS_ECONOMICOS": 5, "INCUMPLIMIENTO_OBLIGACION_ALIMENTARIA": 5,
+    "DESTRUIR_BIEN_PERSONAL": 2, "CONTROL_DE_INGRESOS": 2,
+}  # fmt: skip
+ACT_COUNT = W({1: 35, 2: 35, 3: 20, 4: 10})
+
+RELATIONSHIP = {
+    CHILD: W({FAMILY: 88, NEITHER: 12}),
+    TEEN: W({FAMILY: 55, PARTNER: 20, NEITHER: 25}),
+    ADULT: W({PARTNER: 78, FAMILY: 18, NEITHER: 4}),
+    ELDER: W({PARTNER: 35, FAMILY: 58, NEITHER: 7}),
+}
+MALE_ADULT_RELATIONSHIP = W({PARTNER: 40, FAMILY: 50, NEITHER: 10})
+# VINCULO_PAREJA: 1 cónyuge, 2 ex cónyuge, 3 conviviente, 4 ex conviviente, 5 enamorado,
+# 6 ex enamorado, 7 novio, 8 ex novio, 9 progenitor de su hijo, 10 otra relación.
+PARTNER_KIND = {
+    TEEN: W({5: 50, 6: 30, 7: 5, 8: 5, 3: 8, 9: 2}),
+    ADULT: W({1: 14, 2: 4, 3: 34, 4: 24, 5: 5, 6: 6, 7: 1, 8: 1, 9: 10, 10: 1}),
+    ELDER: W({1: 55, 2: 5, 3: 30, 4: 10}),
+}
+# Whether a partner of that kind is likely to share the home (see LIVES_WITH).
+PARTNER_HOME = {**dict.fromkeys((2, 4, 6, 8), "ex"), **dict.fromkeys((5, 7, 9), "boyfriend")}
+# VINCULO_FAMILIAR: 1 padre/madre, 2 padrastro, 3 hijo, 5 abuelo, 6 hermano, 8 nieto,
+# 10 tío, 11 sobrino, 14 primo, 16 suegro, 17 yerno/nuera, 18 cuñado, 19 otro familiar.
+FAMILY_KIND = {
+    CHILD: W({1: 55, 2: 14, 5: 5, 6: 6, 7: 1, 10: 8, 14: 5, 19: 6}),
+    TEEN: W({1: 50, 2: 16, 5: 4, 6: 9, 10: 8, 14: 6, 19: 7}),
+    ADULT: W({3: 18, 1: 18, 6: 20, 16: 12, 18: 12, 17: 4, 10: 4, 14: 3, 19: 9}),
+    ELDER: W({3: 55, 8: 10, 17: 12, 6: 8, 11: 6, 19: 9}),
+}
+OLDER_RELATIVE = {1: (18, 40), 2: (18, 40), 5: (40, 60), 10: (10, 30), 16: (18, 35)}
+YOUNGER_RELATIVE = {3: (18, 40), 4: (18, 40), 8: (40, 60), 11: (20, 40), 17: (18, 35)}
+# SIN_VINCULO: 1 vecino, 2 concuñado, 3 docente, 4 compañero de estudios, 5 empleador,
+# 6 compañero de trabajo, 8 habita en el mismo hogar, 9 desconocido, 10 otro.
+OTHER_KIND = {
+    CHILD: W({1: 30, 3: 12, 4: 20, 8: 8, 9: 15, 10: 15}),
+    TEEN: W({1: 25, 3: 8, 4: 25, 8: 6, 9: 20, 10: 16}),
+    ADULT: W({1: 35, 2: 7, 5: 8, 6: 10, 8: 5, 9: 20, 10: 15}),
+    ELDER: W({1: 45, 2: 5, 8: 10, 9: 20, 10: 20}),
+}
+SAME_HOME = 8
+LIVES_WITH = {
+    "partner": W({LIVES_YES: 75, LIVES_SOMETIMES: 15, LIVES_NO: 10}),
+    "boyfriend": W({LIVES_NO: 70, LIVES_SOMETIMES: 25, LIVES_YES: 5}),
+    "ex": W({LIVES_NO: 80, LIVES_SOMETIMES: 18, LIVES_YES: 2}),
+    "family": W({LIVES_YES: 55, LIVES_NO: 35, LIVES_SOMETIMES: 10}),
+    "other": W({LIVES_NO: 85, LIVES_YES: 10, LIVES_SOMETIMES: 5}),
+}
+AGGRESSOR_MALE_SHARE = {FAMILY: 0.68, NEITHER: 0.85}
+
+CONDITION = W({1: 74, 2: 10, 3: 9, 4: 4, 5: 3})  # mostly Nuevo
+ENTRY_ROUTE = {
+    "SAR": W({1: 52, 6: 12, 4: 8, 15: 10, 7: 7, 16: 5, 12: 3, 11: 3}),
+    "CEM": W({1: 58, 15: 15, 16: 7, 12: 5, 7: 5, 3: 4, 17: 2, 21: 1, 14: 1, 5: 2}),
+}
+FOREIGN_SHARE = {"SAR": 0.005, "CEM": 0.02}
+FOREIGN_COUNTRY = W({188: 80, 42: 8, 23: 5, 52: 4, BRAZIL: 3})  # mostly Venezuela
+# Mother tongue by region (Cusco, Puno, Ayacucho, Huánuco; else mostly Spanish); rural more so.
+TONGUES = {
+    "08": {QUECHUA: 55, CASTELLANO: 43, 9: 2},
+    "21": {QUECHUA: 40, AIMARA: 30, CASTELLANO: 30},
+    "05": {QUECHUA: 55, CASTELLANO: 45},
+    "10": {QUECHUA: 35, CASTELLANO: 65},
+    None: {CASTELLANO: 85, QUECHUA: 12, 3: 1, 9: 2},
+}
+ETHNICITY = {
+    QUECHUA: W({1: 75, 7: 20, 9: 5}),
+    AIMARA: W({2: 80, 7: 15, 9: 5}),
+    None: W({7: 70, 1: 12, 6: 3, 5: 2, 3: 2, 8: 3, 9: 8}),
+}
+EDUCATION = {
+    "SAR": W({1: 8, 3: 20, 4: 15, 5: 20, 6: 25, 7: 4, 8: 4, 9: 2, 10: 2}),
+    "CEM": W({1: 2, 3: 6, 4: 8, 5: 14, 6: 35, 7: 8, 8: 10, 9: 6, 10: 10, 12: 1}),
+    ELDER: W({1: 35, 3: 35, 4: 15, 5: 5, 6: 7, 10: 3}),
+    TEEN: W({4: 25, 5: 70, 11: 5}),
+}
+MARITAL = [  # (up to age, weights): 1 soltera, 2 casada, 3 divorciada, 4 viuda
+    (25, W({1: 85, 2: 13, 3: 1, 4: 1})),
+    (45, W({1: 55, 2: 38, 3: 5, 4: 2})),
+    (59, W({1: 35, 2: 50, 3: 8, 4: 7})),
+    (200, W({1: 20, 2: 45, 3: 5, 4: 30})),
+]
+# Living children: under 18 for victims of 18 to 49, grown ones from 36 on.
+CHILDREN_YOUNG = W({0: 20, 1: 30, 2: 27, 3: 13, 4: 7, 5: 3})
+CHILDREN_GROWN = [  # (up to age, weights)
+    (35, None),
+    (45, W({0: 60, 1: 28, 2: 12})),
+    (59, W({0: 10, 1: 20, 2: 30, 3: 20, 4: 12, 5: 8})),
+    (200, W({0: 5, 1: 10, 2: 20, 3: 25, 4: 20, 5: 12, 6: 8})),
+]
+
+STATUS_BY_AGE = [  # (days since intake, up to; weights): recent cases open, old ones closed
+    (15, W({"open": 70, "in_care": 30})),
+    (90, W({"open": 15, "in_care": 65, "referred": 10, "closed": 10})),
+    (365, W({"in_care": 30, "referred": 8, "closed": 62})),
+    (10**9, W({"in_care": 6, "referred": 2, "closed": 92})),
+]
+CLOSURE_REASON = W(
+    {"completed": 62, "transferred": 8, "withdrew": 12, "unreachable": 13, "other": 5}
+)
+MEAN_DAYS_TO_CLOSE = 75
+WORKDAY_MINUTES = 10 * 60  # intake between 08:00 and 18:00
+
+
+@dataclass
+class ServicePlan:
+    """What the generator needs to know about one service, gathered once."""
+
+    service: CareService
+    kind: str  # "SAR" or "CEM"
+    residence: Weighted  # -> (district code, community id or None)
+    seat: str
+    tongue: Weighted
+    first_day: int  # ordinals, both inclusive
+    last_day: int
+    closed_on: int | None
+
+
+def demo_cases(services: Iterable[CareService]) -> models.QuerySet[Case]:
+    """Return the synthetic cases of these services: those nobody registered or imported.
+
+    Cases from the intake form have an author, and those from an import (with or without one)
+    an "imported" audit entry; generated ones have neither.
+    """
+    registered = AuditEntry.objects.filter(
+        case=OuterRef("pk"), action__in=[AuditEntry.Action.CREATE, AuditEntry.Action.IMPORT]
+    )
+    return Case.objects.filter(service__in=list(services), created_by__isnull=True).exclude(
+        Exists(registered)
+    )
+
+
+def seed_cases(
+    *,
+    count: int,
+    seed: int,
+    services: Sequence[CareService] | None = None,
+    today: date | None = None,
+) -> int:
+    """Make sure the demo network's SARs and CEMs hold `count` synthetic cases; return the added.
+
+    Only the missing cases are added, so a rerun with the same count adds none. `services` is
+    the demo network (built from `seed` when not given); `today` defaults to Lima's date.
+    """
+    if services is None:
+        services = seed_network(seed=seed)
+    services = [s for s in services if s.kind in (CareService.Kind.SAR, CareService.Kind.CEM)]
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        existing = demo_cases(services).count()
+        missing = count - existing
+        if missing <= 0 or not services:
+            return 0
+        # The seed and what exists fix the stream, so the same state gives the same cases.
+        rng = random.Random(f"{seed}:{existing}")
+        plans = [
+            plan for plan in (_plan(service, today) for service in services) if plan is not None
+        ]
+        if not plans:
+            return 0
+        # Every number is reserved before the first row goes out: no query can run on the
+        # connection while a COPY is streaming (and the rows are generated lazily).
+        blocks = _number_blocks(plans, _draw_days(rng, plans, missing))
+        _insert(CaseRows(rng, today=today, first_index=existing).rows(blocks))
+    if connection.vendor == "postgresql" and missing >= 10_000:
+        # Fresh statistics, so that the reports' queries are planned for the table's real size.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Case._meta.db_table)}")
+    return missing
+
+
+def _plan(service: CareService, today: date) -> ServicePlan | None:
+    """Gather what the rows of `service` need; None if it was not open in the last years."""
+    first = max(service.opened_on, _years_before(today, YEARS_BACK) + timedelta(days=1))
+    last = min(service.closed_on or today, today)
+    if first > last:
+        return None
+    region = service.district_id[:2]
+    tongues = dict(TONGUES.get(region, TONGUES[None]))
+    indigenous = 1.5 if service.kind == CareService.Kind.SAR else 0.6
+    tongue = W({code: w * (1 if code == CASTELLANO else indigenous) for code, w in tongues.items()})
+    if service.kind == CareService.Kind.SAR:
+        residence = _sar_residence(service)
+    else:
+        residence = _cem_residence(service)
+    return ServicePlan(
+        service=service,
+        kind="SAR" if service.kind == CareService.Kind.SAR else "CEM",
+        residence=residence,
+        seat=service.district_id,
+        tongue=tongue,
+        first_day=first.toordinal(),
+        last_day=last.toordinal(),
+        closed_on=service.closed_on.toordinal() if service.closed_on else None,
+    )
+
+
+def _sar_residence(service: CareService) -> Weighted:
+    """Weight the SAR's covered communities (most cases) and districts (cases without one)."""
+    districts = list(service.covered_districts.values_list("code", flat=True)) or [
+        service.district_id
+    ]
+    communities = list(service.covered_communities.values_list("district_id", "id"))
+    # The seat's own communities are the nearest, so they weigh a little more.
+    options = [((d, c), 3.0 if d == service.district_id else 2.0) for d, c in communities]
+    with_community = sum(w for _, w in options)
+    # A fifth of the cases (all, with no community covered) name no community.
+    without = with_community / 4 if options else 1.0
+    district_weights = {d: 2.0 if d == service.district_id else 1.0 for d in districts}
+    total = sum(district_weights.values())
+    options += [((d, None), without * w / total) for d, w in district_weights.items()]
+    return Weighted(options)
+
+
+def _cem_residence(service: CareService) -> Weighted:
+    """Weight the districts of the CEM's province: its own most, seldom with a community."""
+    districts = list(
+        District.objects.filter(province_id=service.district.province_id)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    communities: dict[str, list[int]] = {}
+    for district, community in (
+        Community.objects.filter(district__in=districts)
+        .order_by("district_id", "id")
+        .values_list("district_id", "id")
+    ):
+        communities.setdefault(district, []).append(community)
+    others = max(len(districts) - 1, 1)
+    options = []
+    for district in districts:
+        weight = 0.45 if district == service.district_id else 0.55 / others
+        known = communities.get(district, [])
+        share = 0.1 if known else 0.0
+        options.append(((district, None), weight * (1 - share)))
+        options += [((district, c), weight * share / len(known)) for c in known]
+    return Weighted(options)
+
+
+def _years_before(day: date, years: int) -> date:
+    """Return the same day `years` earlier (28 February for a 29th in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def _draw_days(rng: random.Random, plans: list[ServicePlan], total: int) -> list[list[int]]:
+    """Share `total` cases out over each service's days (seasons, weekdays, growth, size)."""
+    cells, weights = [], []
+    first_year = min(plan.first_day for plan in plans)
+    for p, plan in enumerate(plans):
+        size = SAR_WEIGHT if plan.kind == CareService.Kind.SAR else CEM_WEIGHT
+        week = WEEKDAY_FACTOR[
+            "CEM24" if plan.service.open_24h else "CEM" if plan.kind == "CEM" else "SAR"
+        ]
+        for day in range(plan.first_day, plan.last_day + 1):
+            when = date.fromordinal(day)
+            growth = 1 + YEARLY_GROWTH * (day - first_year) / 365
+            cells.append((p, day - plan.first_day))
+            weights.append(size * growth * MONTH_FACTOR[when.month - 1] * week[when.weekday()])
+    counts = [[0] * (plan.last_day - plan.first_day + 1) for plan in plans]
+    cum = list(accumulate(weights))
+    indexes = range(len(cells))
+    for start in range(0, total, DRAW_CHUNK):
+        for i in rng.choices(indexes, cum_weights=cum, k=min(DRAW_CHUNK, total - start)):
+            p, offset = cells[i]
+            counts[p][offset] += 1
+    return counts
+
+
+# A service's cases of one year: (plan, year, [(day, how many)], reserved numbers).
+Block = tuple[ServicePlan, int, list[tuple[int, int]], range]
+
+
+def _number_blocks(plans: list[ServicePlan], counts: list[list[int]]) -> list[Block]:
+    """Reserve each (service, year)'s numbers in one block, as `open_case` would one by one."""
+    blocks = []
+    for plan, days in zip(plans, counts, strict=True):
+        by_year: dict[int, list[tuple[int, int]]] = {}
+        for offset, n in enumerate(days):
+            if n:
+                day = plan.first_day + offset
+                by_year.setdefault(date.fromordinal(day).year, []).append((day, n))
+        for year, year_days in sorted(by_year.items()):
+            total = sum(n for _, n in year_days)
+            blocks.append((plan, year, year_days, allocate_case_numbers(plan.service, year, total)))
+    return blocks
+
+
+class CaseRows:
+    """Generate the rows of new cases, as tuples in the order of `GENERATED`."""
+
+    def __init__(self, rng: random.Random, *, today: date, first_index: int):
+        self.rng = rng
+        self.today = today.toordinal()
+        self.index = first_index
+        self.now = timezone.now()
+        tz = timezone.get_default_timezone()
+        # 08:00 local time of every day a case may touch, in UTC (cheap to add minutes to).
+        start = _years_before(today, YEARS_BACK + 1).toordinal()
+        self.morning = {
+            day: datetime.combine(date.fromordinal(day), time(8), tz).astimezone(UTC)
+            for day in range(start, self.today + 1)
+        }
+        self.acts = {}
+        for code, variables in registry.violence_acts().items():
+            names = [v.name for v in variables]
+            self.acts[code] = (
+                Weighted((n, 0.3 if n.startswith("OTRA") else ACT_WEIGHT.get(n, 1)) for n in names),
+                {n: i for i, n in enumerate(names)},
+            )
+
+    def rows(self, blocks: list[Block]) -> Iterator[tuple]:
+        """Yield every new case, service by service and day by day, numbered per year."""
+        rng = self.rng
+        for plan, year, year_days, numbers in blocks:
+            sequences = iter(numbers)
+            for day, n in year_days:
+                for minute in sorted(rng.randrange(WORKDAY_MINUTES) for _ in range(n)):
+                    yield self.row(plan, day, year, next(sequences), minute)
+
+    def row(self, plan: ServicePlan, day: int, year: int, sequence: int, minute: int) -> tuple:
+        """Return one case's values, in the order of `GENERATED`."""
+        rng = self.rng
+        r = rng.random
+        intake = date.fromordinal(day)
+        index = self.index
+        self.index += 1
+
+        # The person
+        low, high = AGE_GROUPS(rng)
+        age = 60 + min(int(rng.expovariate(1 / 9)), 39) if low == 60 else rng.randint(low, high)
+        stage = CHILD if age < 12 else TEEN if age < 18 else ADULT if age < 60 else ELDER
+        sex = FEMALE if r() < FEMALE_SHARE[stage] else MALE
+        first_names = FEMALE_NAMES if sex == FEMALE else MALE_NAMES
+        given = rng.choice(first_names)
+        if r() < 0.25:
+            given = f"{given} {rng.choice(first_names)}"
+        name = f"{given} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        foreign = r() < FOREIGN_SHARE[plan.kind]
+        if foreign:
+            country = FOREIGN_COUNTRY(rng)
+            tongue = PORTUGUES if country == BRAZIL else CASTELLANO
+            ethnicity = None if r() < 0.3 else 9
+            document_type = FOREIGN_DOCUMENT(rng)
+            document = f"{rng.randrange(10**9):09d}" if document_type else ""
+        else:
+            country = None
+            tongue = plan.tongue(rng)
+            ethnicity = None if r() < 0.05 else ETHNICITY.get(tongue, ETHNICITY[None])(rng)
+            has_dni = r() < (0.55 if stage <= TEEN else 0.68)
+            document_type = Case.DocumentType.DNI.value if has_dni else ""
+            document = str(DNI_BASE + (index * DNI_STRIDE + 12_345) % DNI_SPAN) if has_dni else ""
+        birth = _birth_date(rng, intake, age) if document and r() < 0.8 else None
+        if r() < 0.04:
+            tongue = None
+        if stage == ADULT:
+            education = EDUCATION[plan.kind](rng)
+        elif stage == ELDER:
+            education = EDUCATION[ELDER](rng)
+        elif stage == TEEN:
+            education = EDUCATION[TEEN](rng)
+        else:
+            education = 1 if age < 3 else 2 if age < 6 else 3
+        if r() < 0.03:
+            education = None
+        marital = None if age < 12 else 1 if age < 18 else _by_age(MARITAL, age)(rng)
+        if sex == FEMALE and 12 <= age <= 49:
+            pregnant = None if r() < 0.05 else r() < 0.06
+        else:
+            pregnant = None if sex == MALE or age < 12 else False
+        if age < 14:
+            works = False
+        elif r() < 0.05:
+            works = None
+        else:
+            works = r() < (
+                0.1 if age < 18 else 0.25 if age >= 60 else 0.4 if plan.kind == "SAR" else 0.55
+            )
+        young = CHILDREN_YOUNG(rng) if 18 <= age <= 49 else int(15 <= age < 18 and r() < 0.05)
+        grown_picker = _by_age(CHILDREN_GROWN, age)
+        grown = grown_picker(rng) if grown_picker else 0
+        daughters_young = sum(r() < 0.5 for _ in range(young))
+        daughters_grown = sum(r() < 0.5 for _ in range(grown))
+
+        # Residence
+        district, community = plan.residence(rng)
+        if plan.kind == CareService.Kind.SAR:
+            area = RURAL if r() < 0.9 else URBAN
+        else:
+            area = URBAN if r() < (0.8 if district == plan.seat else 0.45) else RURAL
+        if r() < 0.03:
+            area = None
+
+        # The alleged aggressor
+        if sex == MALE and stage == ADULT:
+            relationship = MALE_ADULT_RELATIONSHIP(rng)
+        else:
+            relationship = RELATIONSHIP[stage](rng)
+        partner = family = other = None
+        if relationship == PARTNER:
+            partner = PARTNER_KIND[stage](rng)
+            if sex == FEMALE:
+                aggressor_sex = MALE if r() < 0.98 else FEMALE
+            else:
+                aggressor_sex = FEMALE if r() < 0.92 else MALE
+            aggressor_age = age + round(rng.gauss(3, 5))
+            lives = LIVES_WITH[PARTNER_HOME.get(partner, "partner")](rng)
+        elif relationship == FAMILY:
+            family = FAMILY_KIND[stage](rng)
+            aggressor_sex = MALE if r() < AGGRESSOR_MALE_SHARE[FAMILY] else FEMALE
+            if family in OLDER_RELATIVE:
+                aggressor_age = age + rng.randint(*OLDER_RELATIVE[family])
+            elif family in YOUNGER_RELATIVE:
+                aggressor_age = age - rng.randint(*YOUNGER_RELATIVE[family])
+            else:
+                aggressor_age = age + rng.randint(-10, 10)
+            lives = LIVES_WITH["family"](rng)
+        else:
+            other = OTHER_KIND[stage](rng)
+            aggressor_sex = MALE if r() < AGGRESSOR_MALE_SHARE[NEITHER] else FEMALE
+            aggressor_age = rng.randint(16, 65)
+            lives = LIVES_YES if other == SAME_HOME else LIVES_WITH["other"](rng)
+        aggressor_age = None if r() < 0.07 else min(max(aggressor_age, 12), 95)
+        if r() < 0.04:
+            lives = None
+
+        # Violence and risk
+        violence = VIOLENCE_TYPE[stage](rng)
+        pick_act, order = self.acts[violence]
+        wanted = min(ACT_COUNT(rng), len(order))
+        chosen: set[str] = set()
+        while len(chosen) < wanted:
+            chosen.add(pick_act(rng))
+        acts = json.dumps(sorted(chosen, key=order.__getitem__))
+        risk = RISK[violence](rng)
+        if r() < 0.05:
+            complaint = wants = None
+            measures = None
+        elif r() < COMPLAINT_SHARE[violence]:
+            complaint, wants = True, None
+            measures = None if r() < 0.05 else r() < 0.55
+        else:
+            complaint = False
+            wants = None if r() < 0.1 else r() < 0.5
+            measures = None if r() < 0.05 else r() < 0.05
+
+        # Life of the case
+        days_ago = self.today - day
+        # A service that has closed keeps no case open.
+        status = "closed" if plan.closed_on else _by_age(STATUS_BY_AGE, days_ago)(rng)
+        created = min(self.morning[day] + timedelta(minutes=minute), self.now)
+        closed_on = None
+        reason = ""
+        if status == "closed":
+            closed_day = day + min(int(rng.expovariate(1 / MEAN_DAYS_TO_CLOSE)), days_ago)
+            reason = CLOSURE_REASON(rng)
+            if plan.closed_on and closed_day > plan.closed_on:
+                # A service that closed handed its open cases over to another one.
+                closed_day, reason = plan.closed_on, Case.ClosureReason.TRANSFERRED.value
+            closed_on = date.fromordinal(closed_day)
+            touched = closed_day
+        elif status == "open":
+            touched = day
+        else:
+            touched = day + min(int(rng.expovariate(1 / 20)), days_ago)
+        updated = min(
+            max(self.morning[touched] + timedelta(minutes=rng.randrange(WORKDAY_MINUTES)), created),
+            self.now,
+        )
+        return (
+            plan.service.pk,
+            case_code(plan.service, year, sequence),
+            case_number(year, sequence),
+            intake,
+            CONDITION(rng),
+            ENTRY_ROUTE[plan.kind](rng),
+            name,
+            document_type,
+            document,
+            birth,
+            age,
+            sex,
+            not foreign,
+            country,
+            tongue,
+            ethnicity,
+            r() < (0.05 if stage == ELDER else 0.02),
+            pregnant,
+            education,
+            marital,
+            works,
+            daughters_young,
+            young - daughters_young,
+            daughters_grown,
+            grown - daughters_grown,
+            district,
+            community,
+            area,
+            aggressor_sex,
+            aggressor_age,
+            relationship,
+            partner,
+            family,
+            other,
+            lives,
+            violence,
+            acts,
+            risk,
+            complaint,
+            wants,
+            measures,
+            status,
+            closed_on,
+            reason,
+            1,
+            None,
+            created,
+            updated,
+        )
+
+
+# The order of the values `CaseRows.row` returns, by attribute name.
+GENERATED = (
+    "service_id", "code", "number", "intake_date", "condition", "entry_route",
+    "victim_name", "victim_document_type", "victim_document_number", "victim_birth_date",
+    "victim_age", "victim_sex", "victim_peruvian", "victim_country", "victim_mother_tongue",
+    "victim_ethnicity", "victim_disability", "victim_pregnant", "victim_education",
+    "victim_marital_status", "victim_works", "daughters_0_17", "sons_0_17", "daughters_18_plus",
+    "sons_18_plus", "district_id", "community_id", "residence_area", "aggressor_sex",
+    "aggressor_age", "relationship", "partner_relationship", "family_relationship",
+    "other_relationship", "aggressor_lives_with_victim", "violence_type", "violence_acts",
+    "risk_level", "complaint_filed", "wants_to_file", "protective_measures", "status",
+    "closed_on", "closure_reason", "version", "created_by_id", "created_at", "updated_at",
+)  # fmt: skip
+
+FOREIGN_DOCUMENT = W({"CE": 50, "PAS": 20, "": 30})
+
+
+def _by_age(table: list[tuple[int, Weighted | None]], value: int) -> Weighted | None:
+    """Return the entry of `table` for the first bound that `value` does not pass."""
+    for bound, picker in table:
+        if value <= bound:
+            return picker
+    return table[-1][1]
+
+
+def _birth_date(rng: random.Random, intake: date, age: int) -> date:
+    """Return a birth date that gives exactly `age` completed years on `intake`."""
+    latest = _years_before(intake, age)
+    earliest = _years_before(intake, age + 1) + timedelta(days=1)
+    return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
+
+
+def _insert(rows: Iterator[tuple]) -> None:
+    """Store the generated rows, adding the model's defaults for any column not generated."""
+    fields = {f.attname: f for f in Case._meta.concrete_fields if not f.primary_key}
+    unknown = set(GENERATED) - set(fields)
+    if unknown:
+        raise RuntimeError(f"Case has no field(s) {sorted(unknown)}: update cases/demo.py.")
+    extra = [f for name, f in fields.items() if name not in GENERATED]
+    extra_values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in extra)
+    columns = [fields[name].column for name in GENERATED] + [f.column for f in extra]
+    if extra_values:
+        rows = (row + extra_values for row in rows)
+    table = connection.ops.quote_name(Case._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one statement: no per-row round trip, no SQL to parse.
+            with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = _adapters([*(fields[name] for name in GENERATED), *extra])
+        placeholders = ", ".join(["%s"] * len(columns))
+        # Only the model's own table and column names, quoted, are formatted into the SQL.
+        sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"  # noqa: S608
+        while batch := [adapt(row) for row in islice(rows, INSERT_BATCH)]:
+            cursor.executemany(sql, batch)
+
+
+def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
+    """Return a function that turns a row's dates and datetimes into what the backend stores."""
+    ops = connection.ops
+    converters = {}
+    for i, field in enumerate(fields):
+        if isinstance(field, models.DateTimeField):
+            converters[i] = ops.adapt_datetimefield_value
+        elif isinstance(field, models.DateField):
+            converters[i] = ops.adapt_datefield_value
+    pairs = list(converters.items())
+
+    def adapt(row: tuple) -> list:
+        values = list(row)
+        for i, convert in pairs:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        return values
+
+    return adapt
