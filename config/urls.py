@@ -8,6 +8,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("services.urls")),
     path("cases/", include("cases.urls")),
+    path("shelters/", include("shelters.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from cases.models import Case
 from services.models import CareService, Community, District, Province, Region, StaffAssignment
+from shelters.models import Person, Sex, Shelter, Stay
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -117,3 +118,37 @@ class CaseFactory(factory.django.DjangoModelFactory):
             kwargs["code"] = case_code(service, intake.year, sequence)
             kwargs.setdefault("number", case_number(intake.year, sequence))
         return super()._create(model_class, *args, **kwargs)
+
+
+class ShelterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shelter
+
+    code = factory.Sequence(lambda n: f"HRT-{n:06d}")
+    name = factory.Sequence(lambda n: f"Hogar {n}")
+    district = factory.SubFactory(DistrictFactory)
+    # Each address unique, so a test can look for one shelter's address in a page.
+    address = factory.Sequence(lambda n: f"Jr. Confidencial {n}")
+    capacity = 10
+    opened_on = date(2020, 1, 1)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    full_name = factory.Sequence(lambda n: f"Residente {n}")
+    sex = Sex.FEMALE
+
+
+class StayFactory(factory.django.DjangoModelFactory):
+    """An open stay written directly (no capacity check): for setting up boards quickly."""
+
+    class Meta:
+        model = Stay
+
+    shelter = factory.SubFactory(ShelterFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = Stay.Role.WOMAN
+    age_at_admission = 30
+    admitted_on = date(2024, 1, 10)

@@ -383,3 +383,18 @@ def intake_data(district, day: date) -> dict:
         "violence_acts": ["GRITOS_INSULTOS"],
         "risk_level": 2,
     }
+
+
+def test_the_demo_has_shelters_with_residents_and_a_rerun_adds_none(db, demo_password):
+    from shelters.models import Shelter, Stay
+
+    seed()
+    shelters = Shelter.objects.count()
+    stays = Stay.objects.count()
+    assert shelters == 4
+    assert Stay.objects.filter(discharged_on__isnull=True).exists()
+    assert Stay.objects.filter(discharged_on__isnull=False).exists()
+
+    seed()
+
+    assert (Shelter.objects.count(), Stay.objects.count()) == (shelters, stays)

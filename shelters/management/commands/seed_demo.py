@@ -6,15 +6,17 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import demo_cases, seed_cases
-from services.demo import seed_network, seed_users
+from services.demo import DEMO_REGIONS, seed_network, seed_users
 from services.models import CareService, District
+from shelters.demo import seed_shelters, seed_stays
 
 DEFAULT_DEMO_PASSWORD = "warmi-demo-2026"  # noqa: S105 - demo data only; refused in production
 
 
 class Command(BaseCommand):
     help = (
-        "Build a realistic demo network, one demo login per role and synthetic cases; "
+        "Build a realistic demo network with shelters and their residents, one demo login per "
+        "role and synthetic cases; "
         "idempotent: --cases N makes sure the demo SARs and CEMs hold N synthetic cases "
         "(only the missing ones are added, so a rerun with the same N adds none)."
     )
@@ -47,8 +49,13 @@ class Command(BaseCommand):
         services = seed_network(seed=seed)
         home_sar = next(s for s in services if s.kind == CareService.Kind.SAR and not s.closed_on)
         users = seed_users(password=password, home_sar=home_sar)
+        shelters = seed_shelters(seed=seed, regions=DEMO_REGIONS)
+        stays = seed_stays(seed=seed, shelters=shelters)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo network: {len(services)} services (seed {seed}).")
+            self.style.SUCCESS(
+                f"Demo network: {len(services)} services and {len(shelters)} shelters "
+                f"({stays} stays added; seed {seed})."
+            )
         )
         if cases:
             started = time.perf_counter()

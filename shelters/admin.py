@@ -1,0 +1,140 @@
+"""Shelters in the Django admin, for administrators.
+
+Stays are created, discharged and transferred only by the actions (the pages), which keep the
+capacity and one-open-stay rules; here they can be read, not added or deleted. Nothing of a
+person is ever deleted from the interface.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .actions import occupied_beds
+from .models import Person, Shelter, ShelterLog, Stay
+
+
+class ShelterAdminForm(forms.ModelForm):
+    class Meta:
+        model = Shelter
+        fields = ["code", "name", "district", "address", "capacity", "opened_on", "closed_on"]
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk:
+            occupied = occupied_beds(self.instance)
+            if capacity is not None and capacity < occupied:
+                raise forms.ValidationError(
+                    _("The capacity cannot be lower than the %(occupied)d people staying now."),
+                    params={"occupied": occupied},
+                )
+        return capacity
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shelter)
+class ShelterAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ShelterAdminForm
+    list_display = ["code", "name", "district", "capacity", "occupied", "opened_on", "closed_on"]
+    list_filter = ["district__province__region", "opened_on", "closed_on"]
+    search_fields = ["code", "name", "district__name", "district__code"]
+    autocomplete_fields = ["district"]
+    date_hierarchy = "opened_on"
+    list_select_related = ["district"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "district", "address", "capacity"]}),
+        (_("Dates"), {"fields": ["opened_on", "closed_on"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_occupancy()
+
+    @admin.display(description=_("occupied"), ordering="occupied")
+    def occupied(self, shelter):
+        return shelter.occupied
+
+
+class StayInline(admin.TabularInline):
+    model = Stay
+    fk_name = "person"
+    extra = 0
+    can_delete = False
+    fields = ["shelter", "role", "admitted_on", "discharged_on", "discharge_reason"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["__str__", "sex", "birth_date", "victim_case", "created_at"]
+    list_filter = ["sex"]
+    search_fields = ["external_id", "full_name", "victim_case__code"]
+    raw_id_fields = ["victim_case"]
+    inlines = [StayInline]
+    list_select_related = ["victim_case"]
+
+
+@admin.register(Stay)
+class StayAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "shelter",
+        "role",
+        "age_at_admission",
+        "admitted_on",
+        "planned_discharge_on",
+        "discharged_on",
+        "discharge_reason",
+    ]
+    list_filter = [
+        "shelter__district__province__region",
+        "role",
+        "discharge_reason",
+        ("discharged_on", admin.EmptyFieldListFilter),
+        "admitted_on",
+    ]
+    search_fields = ["shelter__code", "person__external_id", "case__code", "=family_group"]
+    date_hierarchy = "admitted_on"
+    list_select_related = ["shelter"]
+    readonly_fields = [
+        "shelter",
+        "person",
+        "role",
+        "family_group",
+        "age_at_admission",
+        "admitted_on",
+        "discharged_on",
+        "discharge_reason",
+        "case",
+        "referring_service",
+        "transferred_from",
+        "admitted_by",
+        "discharged_by",
+        "created_at",
+    ]
+    fields = [*readonly_fields[:6], "planned_discharge_on", *readonly_fields[6:]]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ShelterLog)
+class ShelterLogAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["at", "shelter", "action", "stay", "user"]
+    list_filter = ["action", "shelter__district__province__region"]
+    search_fields = ["shelter__code", "user__username"]
+    date_hierarchy = "at"
+    list_select_related = ["shelter", "stay", "user"]
+    readonly_fields = ["shelter", "stay", "user", "at", "action", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,304 @@
+"""Forms of the shelter pages: admission (a woman and a formset of her children), discharge,
+transfer and the shelter's own data. In Spanish, usable on a phone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from services.models import CareService
+
+from .actions import Arrival
+from .models import MAX_AGE, Sex, Shelter, Stay
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _not_in_future(value: date | None, message) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message, code="future")
+
+
+def _years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def check_age(form: forms.Form, data: dict, on: date | None, age_field: str, born_field: str):
+    """Need the age or the birth date; when both are given they must agree on `on`."""
+    age, born = data.get(age_field), data.get(born_field)
+    if age_field in form.errors or born_field in form.errors:
+        return
+    if born is None and age is None:
+        form.add_error(age_field, _("Give the age or the birth date."))
+        return
+    if born is None or on is None:
+        return
+    if born > on:
+        form.add_error(born_field, _("The birth date is after the admission date."))
+        return
+    years = _years(born, on)
+    if years > MAX_AGE:
+        form.add_error(born_field, _("This birth date gives an impossible age."))
+    elif age is not None and age != years:
+        form.add_error(
+            age_field,
+            forms.ValidationError(
+                _("The birth date gives %(years)d years on the admission date."),
+                params={"years": years},
+            ),
+        )
+    else:
+        data[age_field] = years
+
+
+def _age_field(label, help_text=""):
+    return forms.IntegerField(
+        label=label, required=False, min_value=0, max_value=MAX_AGE, help_text=help_text
+    )
+
+
+class AdmissionForm(forms.Form):
+    """The admission itself and the woman; her children come in `ChildFormSet`."""
+
+    admitted_on = forms.DateField(label=_("Admission date"), widget=DateInput())
+    planned_discharge_on = forms.DateField(
+        label=_("Planned discharge date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Optional; the board shows who is due to leave within a week."),
+    )
+    case_code = forms.CharField(
+        label=_("Referring case"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "The code of the case that referred her, if any (for example SAR-…-2024-00012)."
+        ),
+    )
+    referring_service = forms.ModelChoiceField(
+        CareService.objects.none(),
+        label=_("Referring service"),
+        required=False,
+        empty_label=_("None / not known"),
+    )
+    woman_name = forms.CharField(
+        label=_("Woman's full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    woman_birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    woman_age = _age_field(_("Age"), _("Completed years on the admission date."))
+
+    def __init__(self, *args, shelter: Shelter, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shelter = shelter
+        self.cases = cases
+        today = timezone.localdate()
+        self.fields["referring_service"].queryset = CareService.objects.active_between(
+            today, today
+        ).order_by("kind", "name")
+        self.initial.setdefault("admitted_on", today)
+
+    def clean_admitted_on(self):
+        admitted = self.cleaned_data["admitted_on"]
+        _not_in_future(admitted, _("The admission date cannot be in the future."))
+        if not self.shelter.is_open_on(admitted):
+            raise forms.ValidationError(
+                _("The shelter is not open on that date."), code="shelter_closed"
+            )
+        return admitted
+
+    def clean_woman_birth_date(self):
+        born = self.cleaned_data.get("woman_birth_date")
+        _not_in_future(born, _("The birth date cannot be in the future."))
+        return born
+
+    def clean_case_code(self):
+        code = self.cleaned_data.get("case_code", "").strip().upper()
+        if not code:
+            return None
+        case = self.cases.select_related("service").filter(code=code).first()
+        if case is None:
+            raise forms.ValidationError(
+                _("No case with this code was referred to a shelter in your region."),
+                code="unknown_case",
+            )
+        return case
+
+    def clean(self):
+        data = super().clean()
+        admitted = data.get("admitted_on")
+        planned = data.get("planned_discharge_on")
+        if admitted and planned and planned < admitted:
+            self.add_error(
+                "planned_discharge_on",
+                _("The planned discharge date cannot be before the admission."),
+            )
+        check_age(self, data, admitted, "woman_age", "woman_birth_date")
+        if data.get("case_code") and not data.get("referring_service"):
+            data["referring_service"] = data["case_code"].service
+        return data
+
+    def woman(self) -> Arrival:
+        data = self.cleaned_data
+        return Arrival(
+            role=Stay.Role.WOMAN,
+            sex=Sex.FEMALE,
+            full_name=data["woman_name"],
+            age=data["woman_age"],
+            birth_date=data["woman_birth_date"],
+        )
+
+
+class ChildForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    sex = forms.TypedChoiceField(
+        label=_("Sex"), choices=[("", _("Choose")), *Sex.choices], coerce=int
+    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    age = _age_field(_("Age"))
+
+    def __init__(self, *args, admitted_on: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.admitted_on = admitted_on
+
+    def clean_birth_date(self):
+        born = self.cleaned_data.get("birth_date")
+        _not_in_future(born, _("The birth date cannot be in the future."))
+        return born
+
+    def clean(self):
+        data = super().clean()
+        check_age(self, data, self.admitted_on, "age", "birth_date")
+        return data
+
+    def arrival(self) -> Arrival:
+        data = self.cleaned_data
+        return Arrival(
+            role=Stay.Role.CHILD,
+            sex=data["sex"],
+            full_name=data["full_name"],
+            age=data["age"],
+            birth_date=data["birth_date"],
+        )
+
+
+MAX_CHILDREN = 15
+ChildFormSet = forms.formset_factory(
+    ChildForm, extra=0, max_num=MAX_CHILDREN, validate_max=True, absolute_max=MAX_CHILDREN
+)
+
+
+class ShelterForm(forms.ModelForm):
+    """What the region's shelter staff keep of a shelter."""
+
+    class Meta:
+        model = Shelter
+        fields = ["name", "address", "capacity", "closed_on"]
+        widgets = {"closed_on": DateInput()}
+
+    def clean_closed_on(self):
+        closed = self.cleaned_data.get("closed_on")
+        if closed and closed < self.instance.opened_on:
+            raise forms.ValidationError(
+                _("The closing date cannot be before the opening date."), code="before_opening"
+            )
+        return closed
+
+
+class FamilyStaysField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, stay: Stay) -> str:
+        name = stay.person.full_name or str(stay.person)
+        age = _("%(age)d years") % {"age": stay.age_at_admission}
+        return f"{name} · {stay.get_role_display()} · {age}"
+
+
+class _FamilyForm(forms.Form):
+    stays = FamilyStaysField(Stay.objects.none())
+    who = _("Who")
+
+    def __init__(self, *args, stays: list[Stay], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.family = stays
+        self.fields["stays"].label = self.who
+        self.fields["stays"].queryset = (
+            Stay.objects.filter(pk__in=[stay.pk for stay in stays])
+            .select_related("person")
+            .order_by("-role", "pk")
+        )
+        self.initial.setdefault("stays", [stay.pk for stay in stays])
+
+    def _check_date(self, day: date) -> date:
+        _not_in_future(day, _("The date cannot be in the future."))
+        admitted = max(stay.admitted_on for stay in self.family)
+        if day < admitted:
+            raise forms.ValidationError(
+                _("The date cannot be before the admission date (%(date)s)."),
+                params={"date": admitted.strftime("%d/%m/%Y")},
+                code="before_admission",
+            )
+        return day
+
+
+class DischargeForm(_FamilyForm):
+    who = _("Who leaves")
+    discharged_on = forms.DateField(label=_("Discharge date"), widget=DateInput())
+    reason = forms.ChoiceField(
+        label=_("Discharge reason"),
+        choices=[
+            ("", _("Choose")),
+            *[
+                choice
+                for choice in Stay.DischargeReason.choices
+                if choice[0] != Stay.DischargeReason.TRANSFERRED
+            ],
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("discharged_on", timezone.localdate())
+
+    def clean_discharged_on(self):
+        return self._check_date(self.cleaned_data["discharged_on"])
+
+
+class TransferForm(_FamilyForm):
+    who = _("Who moves")
+    to_shelter = forms.ModelChoiceField(
+        Shelter.objects.none(), label=_("Destination shelter"), empty_label=_("Choose a shelter")
+    )
+    transferred_on = forms.DateField(label=_("Transfer date"), widget=DateInput())
+    planned_discharge_on = forms.DateField(
+        label=_("Planned discharge date"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args, destinations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_shelter"].queryset = destinations
+        self.initial.setdefault("transferred_on", timezone.localdate())
+
+    def clean_transferred_on(self):
+        return self._check_date(self.cleaned_data["transferred_on"])
+
+    def clean(self):
+        data = super().clean()
+        moved, planned = data.get("transferred_on"), data.get("planned_discharge_on")
+        if moved and planned and planned < moved:
+            self.add_error(
+                "planned_discharge_on",
+                _("The planned discharge date cannot be before the admission."),
+            )
+        return data
