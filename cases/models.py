@@ -225,7 +225,22 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["service", "-intake_date"], name="case_service_intake_idx"),
-            models.Index(fields=["intake_date"], name="case_intake_idx"),
+            # The reports read these columns of a period's cases: with them in the index,
+            # PostgreSQL answers from the index alone (an index-only scan) at a million cases.
+            # Other databases keep a plain index on the date.
+            models.Index(
+                fields=["intake_date"],
+                include=[
+                    "service",
+                    "victim_sex",
+                    "victim_age",
+                    "violence_type",
+                    "risk_level",
+                    "district",
+                    "community",
+                ],
+                name="case_report_idx",
+            ),
         ]
 
     def __str__(self) -> str:

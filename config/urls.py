@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("services.urls")),
     path("cases/", include("cases.urls")),
     path("shelters/", include("shelters.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

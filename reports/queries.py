@@ -1,0 +1,361 @@
+"""The aggregate reports of DESIGN.md, computed in the database and limited to a scope.
+
+Each function takes the filters and the querysets of what the asker may see, and returns plain
+data (the JSON keys of the contract). "Region" in the filters and the `region` dimension is the
+region of the service (or shelter) that handled the case, as in the ministry's bulletins; the
+rural coverage counts the places where the people live, as its definition says.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+
+from cases import registry
+from cases.models import Case
+from services.models import CareService, Region
+from services.scopes import scope_for
+from shelters.models import Sex, Shelter, Stay
+
+from .filters import ReportFilters
+
+ADULT_AGE = 18
+AGE_GROUPS = [(0, 5), (6, 11), (12, 17), (18, 25), (26, 35), (36, 45), (46, 59), (60, None)]
+DIMENSIONS = [
+    "month",
+    "sex",
+    "age_group",
+    "violence_type",
+    "risk_level",
+    "region",
+    "service_kind",
+    "service",
+]
+
+
+def age_group_key(low: int, high: int | None) -> str:
+    return f"{low}-{high}" if high is not None else f"{low}+"
+
+
+def filter_services(services: QuerySet[CareService], filters: ReportFilters) -> QuerySet:
+    if filters.region:
+        services = services.filter(district__province__region=filters.region)
+    if filters.service_kind:
+        services = services.filter(kind=filters.service_kind)
+    if filters.service:
+        services = services.filter(code=filters.service)
+    return services
+
+
+def filter_shelters(shelters: QuerySet[Shelter], filters: ReportFilters) -> QuerySet[Shelter]:
+    """Shelters are services of kind HRT: any other kind filter leaves none."""
+    if filters.service_kind and filters.service_kind != "HRT":
+        return shelters.none()
+    if filters.region:
+        shelters = shelters.filter(district__province__region=filters.region)
+    if filters.service:
+        shelters = shelters.filter(code=filters.service)
+    return shelters
+
+
+def cases_in(services: QuerySet[CareService], filters: ReportFilters) -> QuerySet[Case]:
+    """Cases registered by these services with their intake date in the period."""
+    return Case.objects.filter(
+        service__in=filter_services(services, filters).values("pk"),
+        intake_date__gte=filters.start,
+        intake_date__lte=filters.end,
+    )
+
+
+def rural_coverage(services: QuerySet[CareService], filters: ReportFilters) -> dict:
+    sars = filter_services(services, filters).filter(kind=CareService.Kind.SAR)
+    cases = Case.objects.filter(
+        service__in=sars.values("pk"),
+        intake_date__gte=filters.start,
+        intake_date__lte=filters.end,
+    )
+    # Group by place first (a hash aggregate the database runs in parallel), then count the
+    # distinct places over those few rows: much faster than DISTINCT over every case.
+    places = cases.order_by().values("district_id", "community_id").annotate(n=Count("pk"))
+    figures = places.aggregate(
+        cases=Coalesce(Sum("n"), 0),
+        districts=Count("district_id", distinct=True),
+        # A community is its own row (id), so the same 4-digit suffix in two districts is two;
+        # cases without community add none (COUNT ignores NULL).
+        communities=Count("community_id", distinct=True),
+        provinces=Count(Substr("district_id", 1, 4), distinct=True),
+        regions=Count(Substr("district_id", 1, 2), distinct=True),
+    )
+    return {
+        "period": filters.period(),
+        "services": sars.active_between(filters.start, filters.end).count(),
+        **figures,
+    }
+
+
+def _by_kind(rows) -> dict[str, int]:
+    counts = dict.fromkeys(["CEM", "SAR", "CAI", "HRT"], 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def network(
+    services: QuerySet[CareService], shelters: QuerySet | None, filters: ReportFilters
+) -> dict:
+    """Services and shelters opened in, and active during, the period, by kind."""
+    services = filter_services(services, filters)
+    opened = services.filter(opened_on__gte=filters.start, opened_on__lte=filters.end)
+    active = services.active_between(filters.start, filters.end)
+
+    def kinds(queryset):
+        return queryset.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n")
+
+    result = {
+        "period": filters.period(),
+        "opened": _by_kind(kinds(opened)),
+        "active": _by_kind(kinds(active)),
+    }
+    shelters = filter_shelters(shelters, filters)
+    result["opened"]["HRT"] = shelters.filter(
+        opened_on__gte=filters.start, opened_on__lte=filters.end
+    ).count()
+    result["active"]["HRT"] = (
+        shelters.filter(opened_on__lte=filters.end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=filters.start))
+        .count()
+    )
+    return result
+
+
+def _labelled(codes_labels, counts: dict) -> list[dict]:
+    return [
+        {"key": key, "label": label, "count": counts.get(key, 0)} for key, label in codes_labels
+    ]
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _age_group_expression():
+    whens = [
+        When(
+            victim_age__gte=low,
+            **({"victim_age__lte": high} if high is not None else {}),
+            then=Value(age_group_key(low, high)),
+        )
+        for low, high in AGE_GROUPS
+    ]
+    return SqlCase(*whens, output_field=CharField())
+
+
+def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension: str) -> dict:
+    """Cases in the period broken down by one dimension: rows of key, label and count."""
+    cases = cases_in(services, filters).order_by()
+    if dimension == "month":
+        grouped = {
+            month.strftime("%Y-%m"): n
+            for month, n in cases.annotate(k=TruncMonth("intake_date"))
+            .values("k")
+            .annotate(n=Count("pk"))
+            .values_list("k", "n")
+        }
+        rows = [
+            {"key": key, "label": key, "count": grouped.get(key, 0)}
+            for key in _months(filters.start, filters.end)
+        ]
+    elif dimension in ("sex", "violence_type", "risk_level"):
+        field, variable = {
+            "sex": ("victim_sex", "SEXO_VICTIMA"),
+            "violence_type": ("violence_type", "TIPO_VIOLENCIA"),
+            "risk_level": ("risk_level", "NIVEL_DE_RIESGO_VICTIMA"),
+        }[dimension]
+        counts = dict(cases.values(field).annotate(n=Count("pk")).values_list(field, "n"))
+        rows = _labelled(registry.choices(variable), counts)
+    elif dimension == "age_group":
+        counts = dict(
+            cases.annotate(k=_age_group_expression())
+            .values("k")
+            .annotate(n=Count("pk"))
+            .values_list("k", "n")
+        )
+        keys = [age_group_key(low, high) for low, high in AGE_GROUPS]
+        rows = _labelled([(key, key) for key in keys], counts)
+    elif dimension == "service_kind":
+        counts = dict(
+            cases.values("service__kind").annotate(n=Count("pk")).values_list("service__kind", "n")
+        )
+        rows = _labelled(CareService.Kind.choices, counts)
+    elif dimension == "region":
+        region = Substr("service__district_id", 1, 2)
+        counts = dict(
+            cases.annotate(k=region).values("k").annotate(n=Count("pk")).values_list("k", "n")
+        )
+        names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+        rows = [
+            {"key": key, "label": names.get(key, key), "count": counts[key]}
+            for key in sorted(counts)
+        ]
+    elif dimension == "service":
+        counts = dict(
+            cases.values("service_id").annotate(n=Count("pk")).values_list("service_id", "n")
+        )
+        names = CareService.objects.filter(pk__in=counts).values_list("pk", "code", "name")
+        rows = sorted(
+            ({"key": code, "label": name, "count": counts[pk]} for pk, code, name in names),
+            key=lambda row: row["key"],
+        )
+    else:
+        raise ValueError(dimension)
+    return {
+        "period": filters.period(),
+        "dimension": dimension,
+        "rows": rows,
+        "total": sum(row["count"] for row in rows),
+    }
+
+
+def open_data_table(services: QuerySet[CareService], filters: ReportFilters) -> tuple[list, list]:
+    """The layout of the national open-data table of CEM cases: one row per service per year,
+    totals by sex, by type of violence and by age group (counts, not yet suppressed)."""
+    violence = registry.choices("TIPO_VIOLENCIA")
+    columns = {
+        "total": Count("pk"),
+        "men": Count("pk", filter=Q(victim_sex=1)),
+        "women": Count("pk", filter=Q(victim_sex=0)),
+    }
+    for code, _label in violence:
+        columns[f"violence_{code}"] = Count("pk", filter=Q(violence_type=code))
+    for low, high in AGE_GROUPS:
+        bounds = Q(victim_age__gte=low) & (Q(victim_age__lte=high) if high is not None else Q())
+        columns[f"age_{low}"] = Count("pk", filter=bounds)
+    per_service = {
+        row.pop("service_id"): row
+        for row in cases_in(services, filters).order_by().values("service_id").annotate(**columns)
+    }
+    header = [
+        "AÑO",
+        "UBIGEO",
+        "DEPARTAMENTO",
+        "PROVINCIA",
+        "DISTRITO",
+        "CODIGO SERVICIO",
+        "NOMBRE CENTRO ATENCION",
+        "N° CASOS ATENDIDOS-TOTAL",
+        "N° CASOS ATENDIDOS - HOMBRES - TOTAL",
+        "N° CASOS ATENDIDOS - MUJERES - TOTAL",
+        *[label.upper() for _code, label in violence],
+        *[f"{age_group_key(low, high)} AÑOS" for low, high in AGE_GROUPS],
+    ]
+    rows = []
+    for service in (
+        CareService.objects.filter(pk__in=per_service)
+        .select_related("district__province__region")
+        .order_by("district_id", "code")
+    ):
+        counts = per_service[service.pk]
+        rows.append(
+            [
+                filters.start.year
+                if filters.start.year == filters.end.year
+                else f"{filters.start.year}-{filters.end.year}",
+                service.district_id,
+                service.district.province.region.name.upper(),
+                service.district.province.name.upper(),
+                service.district.name.upper(),
+                service.code,
+                service.name,
+                *[counts[key] for key in columns],
+            ]
+        )
+    return header, rows
+
+
+def filter_stays(stays: QuerySet[Stay], filters: ReportFilters) -> QuerySet[Stay]:
+    """Stays overlapping the period in shelters that pass the filters."""
+    if filters.service_kind and filters.service_kind != "HRT":
+        return stays.none()
+    if filters.region:
+        stays = stays.filter(shelter__district__province__region=filters.region)
+    if filters.service:
+        stays = stays.filter(shelter__code=filters.service)
+    return stays.overlapping(filters.start, filters.end)
+
+
+def shelters_report(stays: QuerySet[Stay], filters: ReportFilters) -> dict:
+    """People with a stay overlapping the period, each counted once however many stays.
+
+    A person is classed (woman, girl, boy, man) by her sex and her age at admission to her
+    first stay that overlaps the period.
+    """
+    rows = (
+        filter_stays(stays, filters)
+        .order_by("person_id", "admitted_on", "pk")
+        .values_list("person_id", "person__sex", "age_at_admission")
+    )
+    first: dict[int, tuple[int, int]] = {}
+    stay_count = 0
+    for person, sex, age in rows.iterator(chunk_size=5000):
+        stay_count += 1
+        first.setdefault(person, (sex, age))
+    counts = {"women": 0, "girls": 0, "boys": 0, "men": 0}
+    for sex, age in first.values():
+        adult = age >= ADULT_AGE
+        if sex == Sex.FEMALE:
+            counts["women" if adult else "girls"] += 1
+        else:
+            counts["men" if adult else "boys"] += 1
+    return {
+        "period": filters.period(),
+        "people_sheltered": len(first),
+        **counts,
+        "stays": stay_count,
+    }
+
+
+def people_sheltered_by_month(stays: QuerySet[Stay], filters: ReportFilters) -> list[dict]:
+    """Occupancy over time: distinct people in a shelter at some time in each month."""
+    spans = list(
+        filter_stays(stays, filters).values_list("person_id", "admitted_on", "discharged_on")
+    )
+    rows = []
+    for key in _months(filters.start, filters.end):
+        year, month = int(key[:4]), int(key[5:])
+        first = date(year, month, 1)
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        people = {
+            person
+            for person, admitted, discharged in spans
+            if admitted <= last and (discharged is None or discharged >= first)
+        }
+        rows.append({"key": key, "label": key, "count": len(people)})
+    return rows
+
+
+def shelters_for_reports(user) -> QuerySet[Shelter]:
+    """Shelters whose figures this user may read: all (national, administrators), her
+    region's (regional managers and shelter staff), none otherwise."""
+    scope = scope_for(user)
+    if scope.sees_all_services:
+        return Shelter.objects.all()
+    return Shelter.objects.filter(
+        district__province__region__in=scope.manager_regions | scope.shelter_regions
+    )
+
+
+def stays_for_reports(user) -> QuerySet[Stay]:
+    """Stays in those shelters, and for a caseworker the stays her services referred."""
+    scope = scope_for(user)
+    if scope.sees_all_services:
+        return Stay.objects.all()
+    return Stay.objects.filter(
+        Q(shelter__in=shelters_for_reports(user).values("pk"))
+        | Q(referring_service__in=scope.service_ids)
+    )

@@ -1,0 +1,40 @@
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_case_intake import log_in
+from tests.factories import CaseFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_regional_manager_reads_charts_changes_the_period_and_downloads_csv(
+    page, live_server, cast
+):
+    for month in (1, 1, 3):
+        CaseFactory(service=cast.service_a, intake_date=date(2023, month, 15), victim_age=30)
+    CaseFactory(service=cast.service_a, intake_date=date(2022, 6, 1))
+    CaseFactory(service=cast.service_b, intake_date=date(2023, 2, 1))  # another region
+    log_in(page, live_server, "regional_manager")
+
+    page.locator(".navbar-toggler").click()
+    page.get_by_role("link", name="Reportes").click()
+    page.get_by_role("link", name="Casos por mes").click()
+
+    page.locator("#id_year").fill("2023")
+    page.get_by_role("button", name="Aplicar").click()
+    page.wait_for_url("**year=2023**")
+    assert page.get_by_text("Periodo: 01/01/2023 a 31/12/2023").is_visible()
+    chart = page.locator("svg.chart")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() == 12
+    assert page.locator('td[data-key="total"]').inner_text() == "3"
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    path = Path(download.value.path())
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    counts = {key: int(count) for key, _label, count in rows[1:]}
+    assert counts["2023-01"] == 2 and counts["2023-03"] == 1 and sum(counts.values()) == 3

@@ -1,0 +1,145 @@
+"""Cases by dimension: rows of key, label and count; JSON, CSV, XLSX and page agree."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import CareServiceFactory, CaseFactory
+
+URL = "/reports/cases/"
+
+
+def report(client, by, **params):
+    response = client.get(URL, {"format": "json", "by": by, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def counts(data):
+    return {row["key"]: row["count"] for row in data["rows"]}
+
+
+@pytest.fixture
+def national(cast, as_user):
+    return as_user(cast.national_manager)
+
+
+def test_age_groups_at_their_edges(cast, national):
+    for age in (0, 5, 6, 11, 12, 17, 18, 25, 26, 35, 36, 45, 46, 59, 60, 120):
+        CaseFactory(service=cast.service_a, victim_age=age)
+    data = report(national, "age_group", year=2023)
+    assert counts(data) == {
+        "0-5": 2,
+        "6-11": 2,
+        "12-17": 2,
+        "18-25": 2,
+        "26-35": 2,
+        "36-45": 2,
+        "46-59": 2,
+        "60+": 2,
+    }
+    assert data["total"] == 16
+
+
+def test_months_of_the_period_in_order_with_zeros(cast, national):
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 1, 1))
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 31))
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 1))
+    data = report(national, "month", **{"from": "2023-01-01", "to": "2023-04-30"})
+    assert data["rows"] == [
+        {"key": "2023-01", "label": "2023-01", "count": 1},
+        {"key": "2023-02", "label": "2023-02", "count": 0},
+        {"key": "2023-03", "label": "2023-03", "count": 2},
+        {"key": "2023-04", "label": "2023-04", "count": 0},
+    ]
+    assert data["period"] == {"from": "2023-01-01", "to": "2023-04-30"}
+
+
+def test_coded_dimensions_use_the_registry_labels(cast, national):
+    CaseFactory(service=cast.service_a, victim_sex=0, violence_type=3, risk_level=3)
+    CaseFactory(service=cast.service_a, victim_sex=1, violence_type=1, risk_level=1)
+    sex = report(national, "sex", year=2023)["rows"]
+    assert sex == [
+        {"key": 0, "label": "Mujer", "count": 1},
+        {"key": 1, "label": "Hombre", "count": 1},
+    ]
+    violence = counts(report(national, "violence_type", year=2023))
+    assert violence == {0: 0, 1: 1, 2: 0, 3: 1} or violence == {"0": 0, "1": 1, "2": 0, "3": 1}
+    risk = report(national, "risk_level", year=2023)["rows"]
+    assert [row["label"] for row in risk] == ["Riesgo Leve", "Riesgo Moderado", "Riesgo Severo"]
+
+
+def test_region_kind_and_service_dimensions(cast, national):
+    CaseFactory(service=cast.service_a)
+    CaseFactory(service=cast.service_b)
+    CaseFactory(service=cast.service_b)
+    assert counts(report(national, "region", year=2023)) == {"08": 1, "21": 2}
+    assert counts(report(national, "service_kind", year=2023)) == {"CEM": 2, "SAR": 1, "CAI": 0}
+    assert counts(report(national, "service", year=2023)) == {
+        cast.service_a.code: 1,
+        cast.service_b.code: 2,
+    }
+
+
+def test_filters_and_scope(cast, as_user, national):
+    CaseFactory(service=cast.service_a)
+    CaseFactory(service=cast.service_b)
+    CaseFactory(service=CareServiceFactory(kind="CEM", district=cast.service_a.district))
+    assert report(national, "sex", year=2023, region="08")["total"] == 2
+    assert report(national, "sex", year=2023, service_kind="CEM")["total"] == 2
+    assert report(national, "sex", year=2023, service=cast.service_b.code)["total"] == 1
+    assert report(as_user(cast.regional_manager), "sex", year=2023)["total"] == 2
+    assert report(as_user(cast.caseworker_a), "sex", year=2023)["total"] == 1
+
+
+def test_the_default_period_is_the_current_year(cast, national):
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    data = report(national, "sex")
+    assert data["period"] == {"from": f"{this_year}-01-01", "to": f"{this_year}-12-31"}
+
+
+def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
+    CaseFactory(service=cast.service_a, victim_age=30)
+    CaseFactory(service=cast.service_b, victim_age=8)
+    data = report(national, "age_group", year=2023)
+    expected = [[str(row["key"]), str(row["label"]), str(row["count"])] for row in data["rows"]]
+
+    text = national.get(URL, {"by": "age_group", "year": 2023, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig"))))
+    assert rows[0] == ["key", "label", "count"]
+    assert rows[1:] == expected
+
+    book = load_workbook(
+        io.BytesIO(national.get(URL, {"by": "age_group", "year": 2023, "format": "xlsx"}).content)
+    )
+    sheet_rows = [[str(cell) for cell in row] for row in book.active.iter_rows(values_only=True)]
+    assert sheet_rows[1:] == expected
+
+    page = national.get(URL, {"by": "age_group", "year": 2023}).content.decode()
+    for row in data["rows"]:
+        assert f'data-key="{row["key"]}">{row["count"]}</td>' in page
+    assert f'data-key="total">{data["total"]}</td>' in page
+    assert "<svg" in page
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"by": "colour"}, "__all__"),
+        ({"by": "sex", "from": "2023-05-01", "to": "2023-01-01"}, "to"),
+        ({"by": "sex", "from": "not-a-date"}, "from_"),
+        ({"by": "sex", "region": "8"}, "region"),
+        ({"by": "sex", "year": "2023", "from": "2023-01-01"}, "__all__"),
+    ],
+)
+def test_bad_parameters_get_a_clear_400(cast, national, params, field):
+    response = national.get(URL, {"format": "json", **params})
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    page = national.get(URL, params)
+    assert page.status_code == 400

@@ -1,0 +1,47 @@
+import csv
+import io
+
+from tests.factories import CaseFactory
+
+URL = "/reports/open-data/"
+
+
+def table(client, **params):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_one_row_per_service_with_small_cells_suppressed(cast, as_user):
+    for _ in range(6):
+        CaseFactory(service=cast.service_b, victim_sex=0, violence_type=1, victim_age=30)
+    CaseFactory(service=cast.service_b, victim_sex=1, violence_type=2, victim_age=8)
+    CaseFactory(service=cast.service_a, victim_sex=0, violence_type=1, victim_age=30)
+
+    rows = {row["CODIGO SERVICIO"]: row for row in table(as_user(cast.national_manager), year=2023)}
+
+    cem = rows[cast.service_b.code]
+    assert cem["AÑO"] == "2023"
+    assert cem["UBIGEO"] == "210101"
+    assert cem["N° CASOS ATENDIDOS-TOTAL"] == "7"
+    assert cem["N° CASOS ATENDIDOS - MUJERES - TOTAL"] == "6"
+    assert cem["N° CASOS ATENDIDOS - HOMBRES - TOTAL"] == "<5"
+    assert cem["VIOLENCIA PSICOLÓGICA"] == "6"
+    assert cem["VIOLENCIA FÍSICA"] == "<5"
+    assert cem["VIOLENCIA SEXUAL"] == "0"
+    assert cem["26-35 AÑOS"] == "6"
+    assert cem["6-11 AÑOS"] == "<5"
+    sar = rows[cast.service_a.code]
+    assert sar["N° CASOS ATENDIDOS-TOTAL"] == "<5"
+    # no small number survives anywhere
+    for row in rows.values():
+        for column, value in row.items():
+            if value.isdigit() and column not in ("AÑO", "UBIGEO"):
+                assert not 1 <= int(value) <= 4, (column, value)
+
+
+def test_the_open_data_export_follows_the_scope(cast, as_user):
+    CaseFactory(service=cast.service_a)
+    CaseFactory(service=cast.service_b)
+    rows = table(as_user(cast.regional_manager), year=2023)
+    assert [row["CODIGO SERVICIO"] for row in rows] == [cast.service_a.code]

@@ -1,0 +1,39 @@
+"""Query counts per report stay the same as data grows."""
+
+import pytest
+
+from tests.factories import CareServiceFactory, CaseFactory, ShelterFactory, StayFactory
+
+# session, user, assignments, then the report's own queries; then the session's new expiry
+# (savepoint, update, release)
+BASE = 3 + 3
+
+
+def grow(cast, n):
+    for _ in range(n):
+        service = CareServiceFactory(kind="SAR", district=cast.service_a.district)
+        CaseFactory(service=service)
+        StayFactory(shelter=ShelterFactory(district=cast.service_a.district))
+
+
+@pytest.mark.parametrize("n", [1, 8])
+@pytest.mark.parametrize(
+    "url, own",
+    [
+        # services active, the case aggregates
+        ("/reports/rural-coverage/?year=2023&format=json", 2),
+        # the stays of the period
+        ("/reports/shelters/?year=2023&format=json", 1),
+        # services opened, services active, shelters opened, shelters active
+        ("/reports/network/?year=2023&format=json", 4),
+        # the grouped counts
+        ("/reports/cases/?by=age_group&year=2023&format=json", 1),
+        # the grouped counts, the names of the services
+        ("/reports/cases/?by=service&year=2023&format=json", 2),
+    ],
+)
+def test_report_queries_are_constant(cast, as_user, django_assert_num_queries, n, url, own):
+    grow(cast, n)
+    client = as_user(cast.national_manager)
+    with django_assert_num_queries(BASE + own):
+        client.get(url)
