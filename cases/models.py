@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from services.models import CareService, Community, District
+from services.models import CareService, Community, District, LogEntry
 
 from . import registry
 
@@ -343,8 +343,8 @@ class Referral(models.Model):
         return f"{self.get_destination_display()} · {self.date}"
 
 
-class AuditEntry(models.Model):
-    """Who read or changed which case, when, and what changed. Written in the same transaction."""
+class AuditEntry(LogEntry):
+    """Who read or changed which case, when, and what changed."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
@@ -357,22 +357,11 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("Imported")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_entries")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(LogEntry.Meta):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.action} · {self.at:%Y-%m-%d %H:%M}"

@@ -163,7 +163,8 @@ def case_edit(request, code: str):
     )
 
 
-def _case_subform(request, code: str, form_class, template: str, save):
+def _case_subform(request, code: str, form_class, title: str, save):
+    """A follow-up form on a case (action, referral, closing): the same page for all three."""
     case = get_case_for_user(request.user, code, write=True)
     if case.is_closed:
         return _closed_refusal(request, case)
@@ -175,7 +176,7 @@ def _case_subform(request, code: str, form_class, template: str, save):
             return _closed_refusal(request, case)
         messages.success(request, message)
         return redirect("case_detail", code=case.code)
-    return render(request, template, {"form": form, "case": case})
+    return render(request, "cases/case_subform.html", {"form": form, "case": case, "title": title})
 
 
 @never_cache
@@ -187,7 +188,7 @@ def case_add_action(request, code: str):
         )
         return _("Action recorded.")
 
-    return _case_subform(request, code, CaseActionForm, "cases/action_form.html", save)
+    return _case_subform(request, code, CaseActionForm, _("Record an action"), save)
 
 
 @never_cache
@@ -206,7 +207,7 @@ def case_refer(request, code: str):
         )
         return _("Referral recorded.")
 
-    return _case_subform(request, code, ReferralForm, "cases/referral_form.html", save)
+    return _case_subform(request, code, ReferralForm, _("Refer the person"), save)
 
 
 @never_cache
@@ -218,7 +219,7 @@ def case_close(request, code: str):
         )
         return _("Case closed.")
 
-    return _case_subform(request, code, CloseCaseForm, "cases/close_form.html", save)
+    return _case_subform(request, code, CloseCaseForm, _("Close the case"), save)
 
 
 @never_cache

@@ -314,3 +314,26 @@ class StaffAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.service or self.region or _("national")
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class LogEntry(models.Model):
+    """Who did what, when: the shape of every audit trail (cases, shelters).
+
+    Written in the same transaction as the change it records. `changes` never holds a victim's
+    name or document number.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]

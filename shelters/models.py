@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
-from services.models import CareService, District
+from services.models import CareService, District, LogEntry
 
 MAX_AGE = 120
 DUE_WITHIN_DAYS = 7
@@ -346,7 +346,7 @@ class Stay(models.Model):
         return self.planned_discharge_on < (today or timezone.localdate())
 
 
-class ShelterLog(models.Model):
+class ShelterLog(LogEntry):
     """Who changed what in a shelter, and when: admissions, discharges, transfers, edits.
 
     Written in the same transaction as the change. Never holds a name.
@@ -370,22 +370,11 @@ class ShelterLog(models.Model):
         related_name="log",
         verbose_name=_("stay"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(LogEntry.Meta):
         verbose_name = _("shelter log entry")
         verbose_name_plural = _("shelter log")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.shelter_id} · {self.action} · {self.at:%Y-%m-%d %H:%M}"

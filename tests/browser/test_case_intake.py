@@ -1,18 +1,10 @@
 import pytest
 
 from cases.models import Case, CaseAction
-from tests.conftest import PASSWORD
+from tests.browser.steps import log_in
 from tests.factories import CommunityFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_caseworker_registers_a_case_finds_it_and_records_an_action(page, live_server, cast):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_case_intake import log_in
+from tests.browser.steps import log_in
 from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,20 +3,12 @@
 import pytest
 
 from shelters.models import Stay
-from tests.conftest import PASSWORD
+from tests.browser.steps import log_in
 from tests.factories import ShelterFactory, StayFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CODE = "HRT-081201"
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def free_beds(page) -> int:

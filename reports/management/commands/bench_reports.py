@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Case
+from reports.queries import DIMENSIONS
 
 # Queries every request makes whatever the page: the session, the user, her assignments, and
 # the session's new expiry (an UPDATE). They are not the report's SQL.
@@ -48,19 +49,7 @@ class Command(BaseCommand):
             f"/reports/rural-coverage/?year={year}&format=json",
             f"/reports/shelters/?year={year}&format=json",
             f"/reports/network/?year={year}&format=json",
-            *[
-                f"/reports/cases/?by={by}&year={year}&format=json"
-                for by in (
-                    "month",
-                    "sex",
-                    "age_group",
-                    "violence_type",
-                    "risk_level",
-                    "region",
-                    "service_kind",
-                    "service",
-                )
-            ],
+            *[f"/reports/cases/?by={by}&year={year}&format=json" for by in DIMENSIONS],
         ]
         self.stdout.write(
             f"{connection.vendor}, {Case.objects.count():,} cases, period {year}, "
@@ -81,7 +70,8 @@ class Command(BaseCommand):
                     raise CommandError(f"{url} answered {response.status_code}")
                 sql = [q["sql"] for q in captured.captured_queries]
             own = [
-                s for s in sql
+                s
+                for s in sql
                 if s.lstrip().upper().startswith("SELECT") and not any(t in s for t in PLUMBING)
             ]
             sql_times = []
