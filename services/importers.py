@@ -234,6 +234,20 @@ class ServiceImporter(Importer):
             if current is None:
                 plan.setdefault(SERVICE_KINDS[row.kind], []).append(row)
                 continue
+            if SERVICE_KINDS.get(current.kind) is not SERVICE_KINDS[row.kind]:
+                # A shelter's code on a service row, or the reverse: they share the codes.
+                report.errors.append(
+                    RowError(
+                        row.line,
+                        "CODIGO",
+                        _(
+                            "This code already belongs to a %(kind)s: services and shelters "
+                            "share their codes, so use another one."
+                        )
+                        % {"kind": current.kind},
+                    )
+                )
+                continue
             changed = [
                 column
                 for column, attribute in COMPARED.items()

@@ -137,19 +137,6 @@ def test_a_stored_service_with_other_values_is_an_error_and_is_not_overwritten(d
     assert CareService.objects.get(code="CEM-150101").name == "CEM Lima"
 
 
-def test_a_shelter_row_is_refused_until_the_shelters_app_handles_it(districts, tmp_path):
-    path = write_csv(
-        tmp_path / "servicios.csv",
-        [service(), service(CODIGO="HRT-150101", TIPO="HRT", CAPACIDAD="20")],
-    )
-
-    report = run_import("services", path)
-
-    assert errors_of(report) == {(3, "TIPO")}
-    assert "HRT" in report.errors[0].reason
-    assert not CareService.objects.exists()
-
-
 def test_a_registered_kind_handler_stores_its_rows(districts, tmp_path, monkeypatch):
     created = []
 
