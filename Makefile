@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 # Synthetic cases `make run` makes sure the demo has: enough to fill the reports, quick on SQLite.
 DEMO_CASES ?= 2000
 
-.PHONY: install run test lint messages check-deploy clean
+.PHONY: install run test lint messages clean
 
 install: $(STAMP)
 
@@ -51,6 +51,20 @@ bench-seed: install
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py migrate --noinput -v0
 	@export DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)"; TIMEFORMAT='seed_demo --cases $(BENCH_CASES) on PostgreSQL: %1R s wall'; \
 	time $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
+
+# Time every report at scale: makes sure BENCH_DB (PostgreSQL) holds BENCH_CASES synthetic cases
+# (seeding only what is missing, so a second run starts at once), refreshes the planner's
+# statistics, then prints per report the median time of the JSON view, of its bare SQL, their
+# ratio and the query count (manage.py bench_reports). BENCH_YEAR defaults to the last full year.
+BENCH_YEAR ?= $(shell expr $$(date +%Y) - 1)
+.PHONY: bench
+bench: install
+	psql "$(BENCH_SERVER)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
+		|| psql "$(BENCH_SERVER)/postgres" -v ON_ERROR_STOP=1 -qc 'CREATE DATABASE $(BENCH_DB)'
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
+	psql "$(BENCH_SERVER)/$(BENCH_DB)" -qc 'VACUUM ANALYZE'
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_reports --year $(BENCH_YEAR)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static
