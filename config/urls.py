@@ -1,9 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-
-admin.site.site_header = admin.site.site_title = _("Warmi Ñan: administration")
-admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("services.urls")),

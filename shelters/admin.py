@@ -5,29 +5,10 @@ capacity and one-open-stay rules; here they can be read, not added or deleted. N
 person is ever deleted from the interface.
 """
 
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .actions import occupied_beds
 from .models import Person, Shelter, ShelterLog, Stay
-
-
-class ShelterAdminForm(forms.ModelForm):
-    class Meta:
-        model = Shelter
-        fields = ["code", "name", "district", "address", "capacity", "opened_on", "closed_on"]
-
-    def clean_capacity(self):
-        capacity = self.cleaned_data["capacity"]
-        if self.instance.pk:
-            occupied = occupied_beds(self.instance)
-            if capacity is not None and capacity < occupied:
-                raise forms.ValidationError(
-                    _("The capacity cannot be lower than the %(occupied)d people staying now."),
-                    params={"occupied": occupied},
-                )
-        return capacity
 
 
 class NoDeleteMixin:
@@ -37,7 +18,6 @@ class NoDeleteMixin:
 
 @admin.register(Shelter)
 class ShelterAdmin(NoDeleteMixin, admin.ModelAdmin):
-    form = ShelterAdminForm
     list_display = ["code", "name", "district", "capacity", "occupied", "opened_on", "closed_on"]
     list_filter = ["district__province__region", "opened_on", "closed_on"]
     search_fields = ["code", "name", "district__name", "district__code"]
@@ -51,6 +31,12 @@ class ShelterAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_occupancy()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once a shelter exists, its capacity and closing go through shelters.actions
+        # (the regional page): the capacity is checked under the shelter's row lock against the
+        # people staying, a closing against its residents, and both are logged.
+        return ["capacity", "closed_on"] if obj else []
 
     @admin.display(description=_("occupied"), ordering="occupied")
     def occupied(self, shelter):

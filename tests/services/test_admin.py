@@ -45,3 +45,20 @@ def test_admin_refuses_coverage_outside_the_sars_districts(cast, as_user):
     assert response.status_code == 200
     assert "fuera de los distritos cubiertos" in response.content.decode()
     assert not service.covered_communities.exists()
+
+
+def test_staff_with_model_permissions_but_not_superuser_stay_out(cast, as_user):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(service=cast.service_b)
+    manager = cast.regional_manager
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    client = as_user(manager)
+    for url in ("/admin/", f"/admin/cases/case/{case.pk}/change/", "/admin/shelters/shelter/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/admin/login/" in response["Location"]
