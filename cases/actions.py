@@ -5,18 +5,23 @@ Each runs in one transaction and writes its audit entry inside it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from services.actions import add_community
 from services.models import CareService
 
 from .models import AuditEntry, Case, CaseAction, CaseSequence, Referral
+
+logger = logging.getLogger(__name__)
 
 # Changes to these are recorded as "changed", never with their values.
 CONFIDENTIAL_FIELDS = {"victim_name", "victim_document_number", "victim_birth_date"}
@@ -69,8 +74,13 @@ def _serialize(value: Any) -> Any:
 
 
 @transaction.atomic
-def open_case(*, service: CareService, user, data: dict[str, Any]) -> Case:
-    """Register a new case of `service` with the intake data; give it its code."""
+def open_case(*, service: CareService, user, data: dict[str, Any], new_community: str = "") -> Case:
+    """Register a new case of `service` with the intake data; give it its code.
+
+    With `new_community`, the community missing from the district is added and the person
+    lives there."""
+    if new_community:
+        data = {**data, "community": add_community(district=data["district"], name=new_community)}
     intake = data["intake_date"]
     (sequence,) = allocate_case_numbers(service, intake.year)
     # An imported NUMERO_CASO may look like ours ("2024-00042"): skip numbers already taken.
@@ -89,13 +99,17 @@ def open_case(*, service: CareService, user, data: dict[str, Any]) -> Case:
 
 
 @transaction.atomic
-def update_case(*, case: Case, user, data: dict[str, Any], expected_version: int) -> Case:
+def update_case(
+    *, case: Case, user, data: dict[str, Any], expected_version: int, new_community: str = ""
+) -> Case:
     """Save an edit made on version `expected_version`; refuse it if the case moved on since."""
     current = Case.objects.select_for_update().get(pk=case.pk)
     if current.version != expected_version:
         raise StaleCaseError(current)
     if current.is_closed:
         raise CaseClosedError
+    if new_community:
+        data = {**data, "community": add_community(district=data["district"], name=new_community)}
     changes = {}
     for field, new in data.items():
         old = getattr(current, field)
@@ -190,6 +204,20 @@ def reopen_case(*, case: Case, user) -> Case:
     _touch(case, status=Case.Status.IN_CARE, closed_on=None, closure_reason="")
     audit(case, user, AuditEntry.Action.REOPEN)
     return case
+
+
+REPEAT_CHECKS_PER_WINDOW = 30
+REPEAT_CHECK_WINDOW = 10 * 60  # seconds
+
+
+def allow_repeat_check(*, user) -> bool:
+    """Count a caseworker's document checks; refuse past 30 in 10 minutes (an intake needs a
+    few). Logged without the number, so that a burst of look-ups leaves a trace."""
+    key = f"repeat-check:{user.pk}"
+    cache.add(key, 0, timeout=REPEAT_CHECK_WINDOW)
+    checks = cache.incr(key)
+    logger.info("Document check by user %s (%d in the window)", user.pk, checks)
+    return checks <= REPEAT_CHECKS_PER_WINDOW
 
 
 def log_case_view(*, case: Case, user) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
@@ -11,6 +9,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services.dates import DateInput, completed_years, not_in_future
 from services.models import CareService, Community, District, Province, Region
 
 from . import registry
@@ -18,7 +17,6 @@ from .models import MAX_AGE, Case, CaseAction, Referral
 from .queries import earlier_cases_count
 
 NEW_CONDITION = 1  # CONDICION 1 = Nuevo: first time attended anywhere in the network
-REPEAT_CONDITIONS = (2, 3)  # Reingreso (another aggressor), Reincidente (the same one)
 FEMALE = 0
 PARTNER, FAMILY, NEITHER = 1, 2, 3  # VINCULO_AGRESOR_VICTIMA
 RELATIONSHIP_DETAIL = {
@@ -26,13 +24,6 @@ RELATIONSHIP_DETAIL = {
     FAMILY: "family_relationship",
     NEITHER: "other_relationship",
 }
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ViolenceActsWidget(forms.CheckboxSelectMultiple):
@@ -52,9 +43,11 @@ ACT_CHOICES = [
 ]
 
 
-def _not_in_future(value: date | None, message) -> None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message, code="future")
+def repeat_message() -> str:
+    return _(
+        "This document already has earlier cases in the network, so the case is not new: "
+        "choose Reingreso (another aggressor) or Reincidente (the same aggressor)."
+    )
 
 
 class CaseForm(forms.ModelForm):
@@ -242,7 +235,7 @@ class CaseForm(forms.ModelForm):
 
     def clean_intake_date(self):
         intake = self.cleaned_data["intake_date"]
-        _not_in_future(intake, _("The intake date cannot be in the future."))
+        not_in_future(intake, _("The intake date cannot be in the future."))
         if intake < self.service.opened_on:
             raise forms.ValidationError(
                 _("The intake date is before the service opened (%(date)s)."),
@@ -253,7 +246,7 @@ class CaseForm(forms.ModelForm):
 
     def clean_victim_birth_date(self):
         born = self.cleaned_data.get("victim_birth_date")
-        _not_in_future(born, _("The birth date cannot be in the future."))
+        not_in_future(born, _("The birth date cannot be in the future."))
         return born
 
     def clean_victim_age(self):
@@ -299,7 +292,7 @@ class CaseForm(forms.ModelForm):
             if born > intake:
                 self.add_error("victim_birth_date", _("The birth date is after the intake date."))
                 return
-            years = intake.year - born.year - ((intake.month, intake.day) < (born.month, born.day))
+            years = completed_years(born, intake)
             if age is not None and age != years:
                 self.add_error(
                     "victim_age",
@@ -377,18 +370,7 @@ class CaseForm(forms.ModelForm):
             number, exclude_pk=self.instance.pk, before=data.get("intake_date")
         )
         if earlier:
-            self.add_error(
-                "condition",
-                forms.ValidationError(
-                    _(
-                        "This document already has %(count)d earlier case(s) in the network, so "
-                        "the case is not new: choose Reingreso (another aggressor) or "
-                        "Reincidente (the same aggressor)."
-                    ),
-                    params={"count": earlier},
-                    code="repeat",
-                ),
-            )
+            self.add_error("condition", forms.ValidationError(repeat_message(), code="repeat"))
 
     def case_data(self) -> dict:
         """The cleaned values of the Case fields, for `open_case` / `update_case`."""
@@ -409,7 +391,7 @@ class EditCaseForm(CaseForm):
 
 def _dates_within_case(form: forms.Form, field: str, case: Case):
     value = form.cleaned_data[field]
-    _not_in_future(value, _("The date cannot be in the future."))
+    not_in_future(value, _("The date cannot be in the future."))
     if value < case.intake_date:
         raise forms.ValidationError(_("The date cannot be before the case's intake date."))
     return value

@@ -5,14 +5,13 @@ Case pages are never cached by the browser, and every read of a case page is aud
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from services.actions import add_community
+from services.converters import is_code
 from services.decorators import scope_required
 from services.models import CareService, Community
 from services.queries import services_visible_to
@@ -27,6 +26,7 @@ from .forms import (
     CloseCaseForm,
     EditCaseForm,
     ReferralForm,
+    repeat_message,
 )
 from .queries import cases_visible_to, earlier_cases_count, get_case_for_user
 
@@ -72,6 +72,8 @@ def _service_for_new_case(request) -> CareService | None:
         "name"
     )
     chosen = request.POST.get("service") or request.GET.get("service")
+    if chosen and not is_code(chosen):
+        raise Http404
     if chosen:
         service = mine.filter(code=chosen).first()
         if service is None:
@@ -93,13 +95,12 @@ def case_create(request):
         return render(request, "cases/choose_service.html", {"services": services})
     form = CaseForm(request.POST or None, service=service)
     if request.method == "POST" and form.is_valid():
-        data = form.case_data()
-        with transaction.atomic():
-            if form.cleaned_data["new_community"]:
-                data["community"] = add_community(
-                    district=data["district"], name=form.cleaned_data["new_community"]
-                )
-            case = actions.open_case(service=service, user=request.user, data=data)
+        case = actions.open_case(
+            service=service,
+            user=request.user,
+            data=form.case_data(),
+            new_community=form.cleaned_data["new_community"],
+        )
         messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
         return redirect("case_detail", code=case.code)
     return render(request, "cases/case_form.html", {"form": form, "service": service})
@@ -133,19 +134,14 @@ def case_edit(request, code: str):
     form = EditCaseForm(request.POST or None, instance=case, service=case.service)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        data = form.case_data()
         try:
-            with transaction.atomic():
-                if form.cleaned_data["new_community"]:
-                    data["community"] = add_community(
-                        district=data["district"], name=form.cleaned_data["new_community"]
-                    )
-                actions.update_case(
-                    case=case,
-                    user=request.user,
-                    data=data,
-                    expected_version=form.cleaned_data["version"],
-                )
+            actions.update_case(
+                case=case,
+                user=request.user,
+                data=form.case_data(),
+                expected_version=form.cleaned_data["version"],
+                new_community=form.cleaned_data["new_community"],
+            )
         except actions.StaleCaseError as stale:
             conflict = stale.current
         except actions.CaseClosedError:
@@ -238,14 +234,14 @@ def case_reopen(request, code: str):
 def repeat_check(request):
     """Tell the intake form whether a document number has earlier cases in the network.
 
-    A POST, so that the number never appears in a URL or an access log; it answers a count
-    and a suggested condition only, never the other cases.
+    A POST, so that the number never appears in a URL or an access log. It answers yes or no,
+    never the other cases nor how many, and a caseworker gets a limited number of answers in a
+    while: it must not become a way to look people up.
     """
-    count = earlier_cases_count(request.POST.get("document", "").strip().upper())
-    if not count:
-        return JsonResponse({"count": 0, "message": ""})
-    message = _(
-        "This document already has %(count)d earlier case(s) in the network: the condition is "
-        "Reingreso (another aggressor) or Reincidente (the same aggressor), not Nuevo."
-    ) % {"count": count}
-    return JsonResponse({"count": count, "message": message})
+    if not actions.allow_repeat_check(user=request.user):
+        return JsonResponse(
+            {"earlier": False, "message": _("Too many checks: try again in a few minutes.")},
+            status=429,
+        )
+    earlier = earlier_cases_count(request.POST.get("document", "").strip().upper()) > 0
+    return JsonResponse({"earlier": earlier, "message": repeat_message() if earlier else ""})

@@ -6,11 +6,31 @@ import io
 from django.http import HttpResponse
 
 SMALL_CELL = "<5"
+# A cell hidden only so that a small one cannot be worked out by subtraction.
+COMPLEMENT = "X"
 
 
 def suppress(count: int) -> int | str:
     """Hide counts from 1 to 4 in tables that leave the system (0 is shown: nothing to hide)."""
     return SMALL_CELL if 1 <= count <= 4 else count
+
+
+def suppress_row(total: int, groups: list[list[int]]) -> tuple[int | str, list[list[int | str]]]:
+    """Suppress a row whose `groups` of cells each add up to `total`.
+
+    Every count from 1 to 4 becomes `<5`. A group with a single hidden cell would give it away
+    (the total minus the others), so its smallest other non-zero cell is hidden too, as `X`.
+    """
+    shown_groups = []
+    for group in groups:
+        shown = [suppress(count) for count in group]
+        hidden = [i for i, cell in enumerate(shown) if cell == SMALL_CELL]
+        if len(hidden) == 1 and suppress(total) != SMALL_CELL:
+            others = [(count, i) for i, count in enumerate(group) if i not in hidden and count]
+            if others:
+                shown[min(others)[1]] = COMPLEMENT
+        shown_groups.append(shown)
+    return suppress(total), shown_groups
 
 
 def csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:

@@ -9,9 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services.dates import DateInput
 from services.models import Region
 
 SERVICE_KINDS = ["CEM", "SAR", "CAI", "HRT"]
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,6 @@ class ReportFilters:
 
     def period(self) -> dict[str, str]:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ReportFilterForm(forms.Form):
@@ -50,6 +45,21 @@ class ReportFilterForm(forms.Form):
     def add_prefix(self, field_name):
         # `from` is a Python keyword: the field is `from_`, its parameter is `from`.
         return "from" if field_name == "from_" else super().add_prefix(field_name)
+
+    def _within_years(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Give a date between %(first)s and %(last)s."),
+                params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            )
+        return value
+
+    def clean_from_(self):
+        return self._within_years("from_")
+
+    def clean_to(self):
+        return self._within_years("to")
 
     def clean_region(self):
         region = self.cleaned_data["region"].strip()
@@ -90,3 +100,17 @@ class ReportFilterForm(forms.Form):
             service_kind=data.get("service_kind", ""),
             service=data.get("service", "").strip().upper(),
         )
+
+
+class OpenDataForm(forms.Form):
+    """The open-data table takes a calendar year and nothing else."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+    def clean(self):
+        data = super().clean()
+        if set(self.data) - {"year"}:
+            raise forms.ValidationError(
+                _("The open-data table is published for whole years: give only the year.")
+            )
+        return data

@@ -20,6 +20,7 @@ from services.models import CareService, Region
 from services.scopes import scope_for
 from shelters.models import Sex, Shelter, Stay
 
+from .exports import suppress_row
 from .filters import ReportFilters
 
 ADULT_AGE = 18
@@ -222,23 +223,29 @@ def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension:
     }
 
 
-def open_data_table(services: QuerySet[CareService], filters: ReportFilters) -> tuple[list, list]:
-    """The layout of the national open-data table of CEM cases: one row per service per year,
-    totals by sex, by type of violence and by age group (counts, not yet suppressed)."""
+def open_data_table(services: QuerySet[CareService], year: int) -> tuple[list, list]:
+    """The layout of the national open-data table of CEM cases: one row per service for a
+    calendar year, totals by sex, by type of violence and by age group, with small cells
+    suppressed (see `exports.suppress_row`): this table leaves the system."""
     violence = registry.choices("TIPO_VIOLENCIA")
-    columns = {
-        "total": Count("pk"),
-        "men": Count("pk", filter=Q(victim_sex=1)),
-        "women": Count("pk", filter=Q(victim_sex=0)),
+    sex = {"men": Count("pk", filter=Q(victim_sex=1)), "women": Count("pk", filter=Q(victim_sex=0))}
+    by_violence = {
+        f"violence_{code}": Count("pk", filter=Q(violence_type=code)) for code, _label in violence
     }
-    for code, _label in violence:
-        columns[f"violence_{code}"] = Count("pk", filter=Q(violence_type=code))
-    for low, high in AGE_GROUPS:
-        bounds = Q(victim_age__gte=low) & (Q(victim_age__lte=high) if high is not None else Q())
-        columns[f"age_{low}"] = Count("pk", filter=bounds)
+    by_age = {
+        f"age_{low}": Count(
+            "pk",
+            filter=Q(victim_age__gte=low) & (Q(victim_age__lte=high) if high is not None else Q()),
+        )
+        for low, high in AGE_GROUPS
+    }
+    filters = ReportFilters(start=date(year, 1, 1), end=date(year, 12, 31))
     per_service = {
         row.pop("service_id"): row
-        for row in cases_in(services, filters).order_by().values("service_id").annotate(**columns)
+        for row in cases_in(services, filters)
+        .order_by()
+        .values("service_id")
+        .annotate(total=Count("pk"), **sex, **by_violence, **by_age)
     }
     header = [
         "AÑO",
@@ -261,18 +268,21 @@ def open_data_table(services: QuerySet[CareService], filters: ReportFilters) -> 
         .order_by("district_id", "code")
     ):
         counts = per_service[service.pk]
+        total, groups = suppress_row(
+            counts["total"],
+            [[counts[key] for key in group] for group in (sex, by_violence, by_age)],
+        )
         rows.append(
             [
-                filters.start.year
-                if filters.start.year == filters.end.year
-                else f"{filters.start.year}-{filters.end.year}",
+                year,
                 service.district_id,
                 service.district.province.region.name.upper(),
                 service.district.province.name.upper(),
                 service.district.name.upper(),
                 service.code,
                 service.name,
-                *[counts[key] for key in columns],
+                total,
+                *[cell for group in groups for cell in group],
             ]
         )
     return header, rows

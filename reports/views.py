@@ -14,8 +14,7 @@ from services.queries import services_visible_to
 
 from . import exports, queries
 from .charts import bar_chart
-from .exports import suppress
-from .filters import ReportFilterForm
+from .filters import OpenDataForm, ReportFilterForm
 
 DIMENSION_LABELS = {
     "month": gettext_lazy("Month"),
@@ -206,14 +205,14 @@ def cases(request):
 @never_cache
 @scope_required(lambda scope: scope.is_admin or scope.is_manager or scope.is_caseworker)
 def open_data(request):
-    """The national open-data layout, one row per service, with small cells suppressed."""
-    form = _filter_form(request)
+    """The national open-data layout for one calendar year, small cells suppressed.
+
+    Only whole years: two tables of periods a day apart would give away, by subtraction, the
+    cases of that day however their cells are suppressed.
+    """
+    form = OpenDataForm(request.GET)
     if not form.is_valid():
-        return _invalid(request, form, "reports/index.html", {"dimensions": DIMENSION_LABELS})
-    filters = form.filters()
-    header, rows = queries.open_data_table(services_visible_to(request.user), filters)
-    first_count = header.index("N° CASOS ATENDIDOS-TOTAL")
-    suppressed = [row[:first_count] + [suppress(n) for n in row[first_count:]] for row in rows]
-    return exports.csv_response(
-        f"casos-datos-abiertos-{filters.start.year}.csv", header, suppressed
-    )
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    year = form.cleaned_data["year"]
+    header, rows = queries.open_data_table(services_visible_to(request.user), year)
+    return exports.csv_response(f"casos-datos-abiertos-{year}.csv", header, rows)

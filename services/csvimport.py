@@ -126,7 +126,12 @@ def read_csv(path: Path | str, *, name: str = "") -> CsvSource:
         raise ImportFileError(_("The file is empty or its first line is not a header."))
     delimiter = sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    raw_header = next(reader)
+    try:
+        raw_header = next(reader)
+    except csv.Error as error:  # e.g. an unbalanced quote that swallows the whole file
+        raise ImportFileError(
+            _("Line %(line)d: the file is not valid CSV (%(error)s).") % {"line": 1, "error": error}
+        ) from error
     header = [normalize_header(name) for name in raw_header]
     width = len(header)
     rows: list[tuple[int, list[str]]] = []

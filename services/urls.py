@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from services import converters  # noqa: F401 - registers the `code` path converter
+
 from . import views
 
 urlpatterns = [
@@ -12,7 +14,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("services/", views.service_list, name="service_list"),
-    path("services/<str:code>/", views.service_detail, name="service_detail"),
+    path("services/<code:code>/", views.service_detail, name="service_detail"),
     path("geo/provinces/", views.province_options, name="geo_provinces"),
     path("geo/districts/", views.district_options, name="geo_districts"),
     path("geo/communities/", views.community_options, name="geo_communities"),

@@ -68,6 +68,12 @@ def service_detail(request, code: str):
     )
 
 
+def _parent(request) -> str:
+    """The parent's INEI code from the query string; anything but digits matches nothing."""
+    parent = request.GET.get("parent", "")
+    return parent if parent.isdigit() and len(parent) <= 6 else ""
+
+
 def _options(rows) -> JsonResponse:
     return JsonResponse({"options": [{"value": value, "label": label} for value, label in rows]})
 
@@ -75,23 +81,17 @@ def _options(rows) -> JsonResponse:
 @scope_required(lambda scope: scope.has_role)
 def province_options(request):
     """Provinces of a region, for the dependent selects of the forms."""
-    rows = Province.objects.filter(region_id=request.GET.get("parent", "")).values_list(
-        "code", "name"
-    )
+    rows = Province.objects.filter(region_id=_parent(request)).values_list("code", "name")
     return _options(rows)
 
 
 @scope_required(lambda scope: scope.has_role)
 def district_options(request):
-    rows = District.objects.filter(province_id=request.GET.get("parent", "")).values_list(
-        "code", "name"
-    )
+    rows = District.objects.filter(province_id=_parent(request)).values_list("code", "name")
     return _options(rows)
 
 
 @scope_required(lambda scope: scope.has_role)
 def community_options(request):
-    rows = Community.objects.filter(district_id=request.GET.get("parent", "")).values_list(
-        "pk", "name"
-    )
+    rows = Community.objects.filter(district_id=_parent(request)).values_list("pk", "name")
     return _options(rows)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case
+from services.dates import completed_years
 from services.models import CareService
 
 from .models import MAX_AGE, Person, Shelter, ShelterLog, Stay
@@ -122,7 +123,7 @@ class Arrival:
     def age_on(self, day: date, person: Person | None = None) -> int:
         born = (person.birth_date if person else None) or self.birth_date
         if born is not None:
-            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+            return completed_years(born, day)
         if self.age is None:
             raise ValueError("An arrival needs an age or a birth date.")
         return self.age
@@ -395,7 +396,7 @@ def transfer_family(
             Arrival(
                 role=stay.role,
                 person=stay.person,
-                age=stay.age_at_admission + _whole_years(stay.admitted_on, transferred_on),
+                age=stay.age_at_admission + completed_years(stay.admitted_on, transferred_on),
             )
             for stay in locked
         ]
@@ -411,10 +412,6 @@ def transfer_family(
             transferred_from={stay.person_id: stay for stay in locked},
             action=ShelterLog.Action.TRANSFER_IN,
         )
-
-
-def _whole_years(start: date, end: date) -> int:
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
 EDITABLE_FIELDS = ("name", "address", "capacity", "closed_on")

@@ -9,26 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services.dates import DateInput, completed_years, not_in_future
 from services.models import CareService
 
 from .actions import Arrival
 from .models import MAX_AGE, Sex, Shelter, Stay
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _not_in_future(value: date | None, message) -> None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message, code="future")
-
-
-def _years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def check_age(form: forms.Form, data: dict, on: date | None, age_field: str, born_field: str):
@@ -44,7 +29,7 @@ def check_age(form: forms.Form, data: dict, on: date | None, age_field: str, bor
     if born > on:
         form.add_error(born_field, _("The birth date is after the admission date."))
         return
-    years = _years(born, on)
+    years = completed_years(born, on)
     if years > MAX_AGE:
         form.add_error(born_field, _("This birth date gives an impossible age."))
     elif age is not None and age != years:
@@ -66,7 +51,7 @@ def _age_field(label, help_text=""):
 
 
 class AdmissionForm(forms.Form):
-    """The admission itself and the woman; her children come in `ChildFormSet`."""
+    """The admission itself and the woman; her children come in a formset of `ChildForm`."""
 
     admitted_on = forms.DateField(label=_("Admission date"), widget=DateInput())
     planned_discharge_on = forms.DateField(
@@ -109,7 +94,7 @@ class AdmissionForm(forms.Form):
 
     def clean_admitted_on(self):
         admitted = self.cleaned_data["admitted_on"]
-        _not_in_future(admitted, _("The admission date cannot be in the future."))
+        not_in_future(admitted, _("The admission date cannot be in the future."))
         if not self.shelter.is_open_on(admitted):
             raise forms.ValidationError(
                 _("The shelter is not open on that date."), code="shelter_closed"
@@ -118,7 +103,7 @@ class AdmissionForm(forms.Form):
 
     def clean_woman_birth_date(self):
         born = self.cleaned_data.get("woman_birth_date")
-        _not_in_future(born, _("The birth date cannot be in the future."))
+        not_in_future(born, _("The birth date cannot be in the future."))
         return born
 
     def clean_case_code(self):
@@ -174,7 +159,7 @@ class ChildForm(forms.Form):
 
     def clean_birth_date(self):
         born = self.cleaned_data.get("birth_date")
-        _not_in_future(born, _("The birth date cannot be in the future."))
+        not_in_future(born, _("The birth date cannot be in the future."))
         return born
 
     def clean(self):
@@ -194,9 +179,6 @@ class ChildForm(forms.Form):
 
 
 MAX_CHILDREN = 15
-ChildFormSet = forms.formset_factory(
-    ChildForm, extra=0, max_num=MAX_CHILDREN, validate_max=True, absolute_max=MAX_CHILDREN
-)
 
 
 class ShelterForm(forms.ModelForm):
@@ -241,7 +223,7 @@ class _FamilyForm(forms.Form):
         self.initial.setdefault("stays", [stay.pk for stay in stays])
 
     def _check_date(self, day: date) -> date:
-        _not_in_future(day, _("The date cannot be in the future."))
+        not_in_future(day, _("The date cannot be in the future."))
         admitted = max(stay.admitted_on for stay in self.family)
         if day < admitted:
             raise forms.ValidationError(

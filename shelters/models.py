@@ -177,13 +177,6 @@ class Person(models.Model):
         # Never the name: this string ends up in logs, admin history and messages.
         return self.external_id or f"#{self.pk}"
 
-    def age_on(self, day: date) -> int | None:
-        """Completed years on `day`, when the birth date is known."""
-        born = self.birth_date
-        if born is None:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
 
 class StayQuerySet(models.QuerySet):
     def open(self):

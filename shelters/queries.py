@@ -148,15 +148,19 @@ def transfer_destinations(user, shelter: Shelter, on: date | None = None) -> Que
 
 def cases_for_admission(user) -> QuerySet[Case]:
     """Cases whose person this user may admit from: the cases she may read, and for shelter
-    staff the cases referred to a shelter by a service of her region."""
+    staff the open cases referred to a shelter by a service of her region, not yet admitted."""
     scope = scope_for(user)
     readable = cases_visible_to(user)
     if not scope.shelter_regions:
         return readable
+    # Only cases waiting for a bed: still referred (not closed, not yet in care elsewhere) and
+    # with no stay of their own yet. Shelter staff cannot read cases, so an old or already
+    # sheltered case's name must not be reachable by guessing its sequential code.
     referred = Case.objects.filter(
+        status=Case.Status.REFERRED,
         referrals__destination=Referral.Destination.SHELTER,
         service__district__province__region__in=scope.shelter_regions,
-    )
+    ).exclude(shelter_stays__isnull=False)
     return Case.objects.filter(Q(pk__in=readable.values("pk")) | Q(pk__in=referred.values("pk")))
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from cases.actions import log_case_view
+from services.converters import is_code
 from services.decorators import scope_required
 
 from . import actions
@@ -161,7 +162,8 @@ def shelter_admit(request, code: str):
     """Admit a woman and her children in one step, directly or from a referred case."""
     shelter = get_shelter_for_user(request.user, code)
     cases = cases_for_admission(request.user)
-    case = get_case_for_admission(request.user, request.GET.get("case", "").strip().upper())
+    asked = request.GET.get("case", "").strip().upper()
+    case = get_case_for_admission(request.user, asked) if is_code(asked) else None
     initial = {}
     if case is not None:
         # Her data come from the case: that is a read of the case, audited like any other.

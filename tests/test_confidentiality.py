@@ -75,12 +75,16 @@ def test_the_address_is_in_no_list_report_or_export(cast, secrets, as_user, memb
         assert ADDRESS.encode() not in body, url
 
 
-def test_the_address_is_on_the_board_of_its_regions_staff_only(cast, secrets, as_user):
-    assert ADDRESS in as_user(cast.shelter_staff).get(reverse("shelter_board")).content.decode()
-    assert ADDRESS in as_user(cast.admin).get(reverse("shelter_board")).content.decode()
+def test_the_address_is_on_its_shelter_page_for_its_regions_staff_only(cast, secrets, as_user):
+    page = reverse("shelter_detail", args=[secrets[0].code])
+    assert ADDRESS in as_user(cast.shelter_staff).get(page).content.decode()
+    assert ADDRESS in as_user(cast.admin).get(page).content.decode()
     for member in ("regional_manager", "national_manager", "caseworker_a", "outsider"):
-        response = as_user(getattr(cast, member)).get(reverse("shelter_board"))
-        assert ADDRESS not in response.content.decode()
+        client = as_user(getattr(cast, member))
+        assert client.get(page).status_code == 404
+        assert ADDRESS not in client.get(reverse("shelter_board")).content.decode()
+    # the board is a list: no address there, even for the region's staff
+    assert ADDRESS not in as_user(cast.shelter_staff).get(reverse("shelter_board")).content.decode()
 
 
 @pytest.mark.parametrize("member", ["caseworker_b", "shelter_staff", "outsider"])
@@ -131,3 +135,12 @@ def test_names_and_documents_never_reach_the_logs_or_urls(cast, as_user, caplog)
     assert NAME not in created["Location"] and DOCUMENT not in created["Location"]
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert NAME not in logged and DOCUMENT not in logged
+
+
+def test_odd_characters_in_codes_and_parameters_are_404_or_empty_not_errors(cast, as_user):
+    client = as_user(cast.national_manager)
+    for url in ("/cases/%00/", "/services/a%22b/", "/shelters/%00/", "/cases/a'b/edit/"):
+        assert client.get(url).status_code == 404, url
+    worker = as_user(cast.caseworker_a)
+    assert worker.get(reverse("geo_provinces"), {"parent": "0\x008"}).json() == {"options": []}
+    assert worker.get(reverse("case_create"), {"service": "SAR\x00"}).status_code == 404

@@ -85,13 +85,14 @@
       fetch(form.getAttribute("data-repeat-url"), {
         method: "POST", body: body, credentials: "same-origin"
       })
-        .then(function (response) { return response.ok ? response.json() : { count: 0 }; })
+        .then(function (response) { return response.json(); })
         .then(function (data) {
-          if (data.count) {
+          if (data.message) {
             notice.textContent = data.message;
             notice.className = "alert alert-warning";
           }
-        });
+        })
+        .catch(function () { /* the form checks again when it is saved */ });
     });
   }
 })();

@@ -179,7 +179,7 @@ def test_a_known_document_cannot_be_a_new_case(cast, as_user, intake):
     response = post(as_user, cast.caseworker_a, intake)
 
     message = " ".join(errors(response, "condition"))
-    assert "1 caso(s) anterior(es)" in message and "Reingreso" in message
+    assert "casos anteriores" in message and "Reingreso" in message
     # the other service's case is not shown to her
     assert "CEM-210101" not in response.content.decode()
 
@@ -187,16 +187,41 @@ def test_a_known_document_cannot_be_a_new_case(cast, as_user, intake):
     assert post(as_user, cast.caseworker_a, intake).status_code == 302
 
 
-def test_repeat_check_answers_a_count_by_post_only(cast, as_user):
+def test_repeat_check_answers_yes_or_no_by_post_only(cast, as_user):
+    CaseFactory(service=cast.service_b, victim_document_number="41234567")
     CaseFactory(service=cast.service_b, victim_document_number="41234567")
     client = as_user(cast.caseworker_a)
 
     assert client.get(reverse("case_repeat_check"), {"document": "41234567"}).status_code == 405
     answer = client.post(reverse("case_repeat_check"), {"document": "41234567"}).json()
-    assert answer["count"] == 1
+    assert answer["earlier"] is True
     assert "Reingreso" in answer["message"]
-    assert "CEM-210101" not in answer["message"]
-    assert client.post(reverse("case_repeat_check"), {"document": "99999999"}).json()["count"] == 0
+    # neither the other service's case nor how many there are
+    assert "CEM-210101" not in answer["message"] and "2" not in answer["message"]
+    assert client.post(reverse("case_repeat_check"), {"document": "99999999"}).json() == {
+        "earlier": False,
+        "message": "",
+    }
+
+
+def test_repeat_checks_are_limited(cast, as_user):
+    from django.core.cache import cache
+
+    from cases.actions import REPEAT_CHECKS_PER_WINDOW
+
+    cache.clear()
+    client = as_user(cast.caseworker_a)
+    for _ in range(REPEAT_CHECKS_PER_WINDOW):
+        assert client.post(reverse("case_repeat_check"), {"document": "1"}).status_code == 200
+    refused = client.post(reverse("case_repeat_check"), {"document": "41234567"})
+    assert refused.status_code == 429
+    assert "Demasiadas" in refused.json()["message"]
+    # another caseworker is not held back
+    assert (
+        as_user(cast.caseworker_b).post(reverse("case_repeat_check"), {"document": "1"}).status_code
+        == 200
+    )
+    cache.clear()
 
 
 def test_a_caseworker_of_two_services_chooses_one(cast, as_user):

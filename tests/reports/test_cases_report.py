@@ -134,6 +134,8 @@ def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
         ({"by": "sex", "from": "2023-05-01", "to": "2023-01-01"}, "to"),
         ({"by": "sex", "from": "not-a-date"}, "from_"),
         ({"by": "sex", "region": "8"}, "region"),
+        ({"by": "sex", "to": "9999-12-31"}, "to"),
+        ({"by": "month", "from": "0001-01-01", "to": "2023-12-31"}, "from_"),
         ({"by": "sex", "year": "2023", "from": "2023-01-01"}, "__all__"),
     ],
 )

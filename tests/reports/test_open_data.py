@@ -24,13 +24,14 @@ def test_one_row_per_service_with_small_cells_suppressed(cast, as_user):
     assert cem["AÑO"] == "2023"
     assert cem["UBIGEO"] == "210101"
     assert cem["N° CASOS ATENDIDOS-TOTAL"] == "7"
-    assert cem["N° CASOS ATENDIDOS - MUJERES - TOTAL"] == "6"
+    # one man: hidden, and the women hidden too, or 7 - 6 would give him away
     assert cem["N° CASOS ATENDIDOS - HOMBRES - TOTAL"] == "<5"
-    assert cem["VIOLENCIA PSICOLÓGICA"] == "6"
+    assert cem["N° CASOS ATENDIDOS - MUJERES - TOTAL"] == "X"
     assert cem["VIOLENCIA FÍSICA"] == "<5"
+    assert cem["VIOLENCIA PSICOLÓGICA"] == "X"
     assert cem["VIOLENCIA SEXUAL"] == "0"
-    assert cem["26-35 AÑOS"] == "6"
     assert cem["6-11 AÑOS"] == "<5"
+    assert cem["26-35 AÑOS"] == "X"
     sar = rows[cast.service_a.code]
     assert sar["N° CASOS ATENDIDOS-TOTAL"] == "<5"
     # no small number survives anywhere
@@ -45,3 +46,26 @@ def test_the_open_data_export_follows_the_scope(cast, as_user):
     CaseFactory(service=cast.service_b)
     rows = table(as_user(cast.regional_manager), year=2023)
     assert [row["CODIGO SERVICIO"] for row in rows] == [cast.service_a.code]
+
+
+def test_only_whole_years_are_published(cast, as_user):
+    client = as_user(cast.national_manager)
+    for params in (
+        {},
+        {"year": "2023", "from": "2023-01-01"},
+        {"from": "2023-06-14"},
+        {"year": "1990"},
+    ):
+        response = client.get(URL, params)
+        assert response.status_code == 400, params
+        assert response.json()["errors"]
+
+
+def test_a_group_never_has_a_single_hidden_cell():
+    from reports.exports import suppress_row
+
+    assert suppress_row(20, [[3, 17]]) == (20, [["<5", "X"]])
+    assert suppress_row(20, [[3, 2, 15]]) == (20, [["<5", "<5", 15]])
+    assert suppress_row(20, [[3, 0, 9, 8]]) == (20, [["<5", 0, 9, "X"]])
+    assert suppress_row(20, [[0, 20]]) == (20, [[0, 20]])
+    assert suppress_row(3, [[3, 0]]) == ("<5", [["<5", 0]])

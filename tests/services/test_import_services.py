@@ -261,3 +261,12 @@ def test_dates_are_iso_or_day_first(text, expected):
 def test_other_date_forms_are_refused(text):
     with pytest.raises(ValueError):
         parse_date(text)
+
+
+def test_a_header_that_is_not_csv_is_a_clear_error(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "roto.csv"
+    path.write_text('CODIGO,"TIPO\n' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Línea 1"):
+        call_command("import_csv", "--kind", "services", str(path))

@@ -117,12 +117,19 @@ def test_the_national_view_shows_no_address_and_no_name(cast, shelters, families
 
 
 def test_addresses_appear_only_to_their_regions_staff(cast, shelters, families, as_user):
+    def detail(member, shelter):
+        page = as_user(member).get(reverse("shelter_detail", args=[shelter.code]))
+        return page.content.decode()
+
+    assert ADDRESS_A in detail(cast.shelter_staff, shelters.a)
+    assert ADDRESS_A in detail(cast.admin, shelters.a)
+    assert ADDRESS_B in detail(cast.admin, shelters.b)
+    # The board is a list: it shows no address, not even to the region's staff.
     board_a = as_user(cast.shelter_staff).get(reverse("shelter_board")).content.decode()
-    assert ADDRESS_A in board_a
-    assert ADDRESS_B not in board_a
+    assert ADDRESS_A not in board_a and ADDRESS_B not in board_a
     assert "Juana" not in board_a  # nor another region's residents
     admin_board = as_user(cast.admin).get(reverse("shelter_board")).content.decode()
-    assert ADDRESS_A in admin_board and ADDRESS_B in admin_board
+    assert ADDRESS_A not in admin_board and ADDRESS_B not in admin_board
     # Another region's staff: the pages of shelter A are 404, so nothing of it is shown.
     client = as_user(shelters.staff_b)
     response = client.get(reverse("shelter_detail", args=[shelters.a.code]))

@@ -145,6 +145,36 @@ def test_a_case_not_referred_to_a_shelter_cannot_be_linked(cast, shelters, as_us
     assert not Stay.objects.exists()
 
 
+def test_a_closed_or_already_sheltered_case_cannot_be_read_by_guessing_its_code(
+    cast, shelters, as_user
+):
+    from cases.actions import close_case
+
+    closed, sheltered = (
+        CaseFactory(service=cast.service_a, victim_name=name) for name in ("Cerrada", "Alojada")
+    )
+    for case in (closed, sheltered):
+        refer_case(
+            case=case,
+            user=cast.caseworker_a,
+            destination="shelter",
+            date=case.intake_date,
+            consent=True,
+        )
+    close_case(
+        case=closed, user=cast.caseworker_a, closed_on=closed.intake_date, reason="completed"
+    )
+    client = as_user(cast.shelter_staff)
+    url = reverse("shelter_admit", args=[shelters.a.code])
+    client.post(url, admission_data(case_code=sheltered.code, woman_age="30"))
+    assert Stay.objects.filter(case=sheltered).exists()
+
+    for case in (closed, sheltered):
+        page = client.get(url, {"case": case.code}).content.decode()
+        assert case.victim_name not in page
+    assert not AuditEntry.objects.filter(case=closed, action="view").exists()
+
+
 @pytest.fixture
 def family(shelters):
     return actions.admit_family(
