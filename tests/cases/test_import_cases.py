@@ -8,7 +8,7 @@ from django.utils import timezone
 from cases.models import REGISTRY_COLUMNS, AuditEntry, Case, CaseSequence
 from services.csvimport import read_csv, run_import
 from services.models import Community
-from tests.csvfiles import write_csv
+from tests.csvfiles import errors_of, import_cases, write_csv
 from tests.factories import CaseFactory, CommunityFactory, DistrictFactory
 
 MINIMAL = [
@@ -44,18 +44,6 @@ def case_row(number="2023-1", **overrides):
         "NIVEL_DE_RIESGO_VICTIMA": 2,
     }
     return {**row, **overrides}
-
-
-def import_cases(path, *, skip_invalid=False):
-    out, err = StringIO(), StringIO()
-    call_command(
-        "import_csv", str(path), kind="cases", skip_invalid=skip_invalid, stdout=out, stderr=err
-    )
-    return out.getvalue(), err.getvalue()
-
-
-def errors_of(report):
-    return {(error.line, error.column) for error in report.all_errors}
 
 
 def test_minimal_utf8_comma_file_creates_open_cases_with_codes_and_defaults(cast, tmp_path):

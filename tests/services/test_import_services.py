@@ -1,5 +1,4 @@
 from datetime import date
-from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -7,7 +6,7 @@ from django.core.management import CommandError, call_command
 from services import importers
 from services.csvimport import parse_date, read_csv, run_import
 from services.models import CareService
-from tests.csvfiles import write_csv
+from tests.csvfiles import errors_of, import_services, write_csv
 from tests.factories import CareServiceFactory, DistrictFactory
 
 COLUMNS = [
@@ -37,18 +36,6 @@ def service(**overrides):
         "CAPACIDAD": "",
     }
     return {**row, **overrides}
-
-
-def import_services(path, *, skip_invalid=False):
-    out, err = StringIO(), StringIO()
-    call_command(
-        "import_csv", str(path), kind="services", skip_invalid=skip_invalid, stdout=out, stderr=err
-    )
-    return out.getvalue(), err.getvalue()
-
-
-def errors_of(report):
-    return {(error.line, error.column) for error in report.all_errors}
 
 
 def test_utf8_comma_file_with_iso_dates_creates_the_services(districts, tmp_path):
@@ -264,7 +251,7 @@ def test_other_date_forms_are_refused(text):
 
 
 def test_a_header_that_is_not_csv_is_a_clear_error(db, tmp_path):
-    from django.core.management import CommandError, call_command
+    from django.core.management import CommandError
 
     path = tmp_path / "roto.csv"
     path.write_text('CODIGO,"TIPO\n' + "x" * 200_000 + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from services.csvimport import read_csv, run_import
 from services.models import CareService
 from shelters.models import Shelter
-from tests.csvfiles import write_csv
+from tests.csvfiles import errors_of, import_services, write_csv
 from tests.factories import ShelterFactory
 
 COLUMNS = ["CODIGO", "TIPO", "NOMBRE", "UBIGEO", "FECHA_APERTURA", "FECHA_CIERRE", "CAPACIDAD"]
@@ -41,24 +41,6 @@ def cem(**overrides):
         "CAPACIDAD": "",
     }
     return {**row, **overrides}
-
-
-def import_services(path, *, skip_invalid=False):
-    out, err = StringIO(), StringIO()
-    call_command(
-        "import_csv",
-        "--kind",
-        "services",
-        str(path),
-        skip_invalid=skip_invalid,
-        stdout=out,
-        stderr=err,
-    )
-    return out.getvalue(), err.getvalue()
-
-
-def errors_of(report):
-    return {(error.line, error.column) for error in report.all_errors}
 
 
 def test_hrt_rows_create_shelters_beside_the_services(cast, tmp_path):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from services.csvimport import ImportAborted, read_csv, run_import
 from shelters.importers import StayImporter
 from shelters.models import Person, Sex, ShelterLog, Stay
-from tests.csvfiles import write_csv
+from tests.csvfiles import errors_of, import_stays, write_csv
 from tests.factories import CaseFactory, PersonFactory, ShelterFactory, StayFactory
 
 COLUMNS = [
@@ -50,17 +50,6 @@ def stay(person="P-1", **overrides):
 
 def write(tmp_path, rows, **kwargs):
     return write_csv(tmp_path / "estancias.csv", rows, columns=COLUMNS, **kwargs)
-
-
-def import_stays(path, *, skip_invalid=False):
-    out, err = StringIO(), StringIO()
-    args = ["--kind", "stays", str(path), *(["--skip-invalid"] if skip_invalid else [])]
-    call_command("import_csv", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def errors_of(report):
-    return {(error.line, error.column) for error in report.all_errors}
 
 
 def stay_of(external_id, admitted_on=None):
