@@ -1,11 +1,14 @@
 """Playwright driving Debian's Chromium (never a downloaded browser)."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+# axe-core from npm (package-lock.json, installed by `make install`): read by the tests only.
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,3 +43,17 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """The axe-core script to inject into pages; like chromium, required in CI, else a skip."""
+    if not AXE_SCRIPT.exists():
+        if shutil.which("npm") is None:
+            reason = "npm is not installed (apt-get install npm), so axe-core is missing"
+        else:
+            reason = "axe-core is not installed: run `make install` (npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the accessibility tests: {reason} (see .ci/run).")
+        pytest.skip(reason)
+    return AXE_SCRIPT

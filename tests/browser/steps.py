@@ -10,3 +10,17 @@ def log_in(page, live_server, username: str) -> None:
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+# WCAG 2.0 and 2.1, levels A and AA: the level the ministry's web pages must reach.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, axe_script, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page as it stands; return its violations of the given impacts."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [rule for rule in result["violations"] if rule["impact"] in impacts]
