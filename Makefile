@@ -5,6 +5,8 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3; do command -v $$p >/de
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm installs axe-core (package-lock.json) for the browser tests' accessibility check.
+NPM := $(shell command -v npm 2>/dev/null)
 HOST ?= 127.0.0.1:8000
 # Synthetic cases `make run` makes sure the demo has: enough to fill the reports, quick on SQLite.
 DEMO_CASES ?= 2000
@@ -13,14 +15,20 @@ DEMO_CASES ?= 2000
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json $(if $(NPM),node_modules/.package-lock.json)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is needed (python3.11 / python3.12 on PATH)."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@test -n "$(NPM)" || echo "npm not found: the accessibility tests will skip (apt-get install npm)."
 	touch $(STAMP)
+
+# `npm ci` writes node_modules/.package-lock.json; also run once npm is installed later.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_geography
 	$(BIN)/python manage.py seed_demo --cases $(DEMO_CASES)
 	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "axes",
+    # django-axes under a Spanish name in the admin (config/apps.py).
+    "config.apps.AxesConfig",
     "services",
     "cases",
     "shelters",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that writes the body; after WhiteNoise, whose files are precompressed.
+    "config.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "services.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +110,21 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches. "shared" is a table in the application's database (`manage.py createcachetable`
+# makes it; Django's test database creation does too), so every gunicorn worker reads and
+# writes the same entries without another server: counts that must hold across workers, such
+# as the repeat-check rate limit, live there. "default" stays in each process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "warmi_shared_cache",
+        # Past MAX_ENTRIES Django deletes a third of the rows, live ones too, and a rate limit
+        # would forget its counts: leave room for every user's entries.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    },
+}
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so that a locked-out account is refused before the password is tried.
@@ -190,6 +208,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form (stale or missing CSRF token) gets the application's Spanish 403 page.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views
+
 urlpatterns = [
     path("", include("services.urls")),
     path("cases/", include("cases.urls")),
@@ -8,4 +10,9 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+# 400, 403 and 404 are Django's own views with our templates (templates/4xx.html); a 500 falls
+# back to a bare page if even the layout fails to render.
+handler500 = views.server_error
