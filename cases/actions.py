@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from services.actions import add_community
 from services.models import CareService
+from services.rules import raise_problems
 
+from . import rules
 from .models import AuditEntry, Case, CaseAction, CaseSequence, Referral
 
 logger = logging.getLogger(__name__)
@@ -78,7 +80,9 @@ def open_case(*, service: CareService, user, data: dict[str, Any], new_community
     """Register a new case of `service` with the intake data; give it its code.
 
     With `new_community`, the community missing from the district is added and the person
-    lives there."""
+    lives there. Refuses what the case rules forbid with `RuleViolation`."""
+    data = dict(data)
+    raise_problems(rules.clean_case(data, service_opened_on=service.opened_on))
     if new_community:
         data = {**data, "community": add_community(district=data["district"], name=new_community)}
     intake = data["intake_date"]
@@ -108,6 +112,10 @@ def update_case(
         raise StaleCaseError(current)
     if current.is_closed:
         raise CaseClosedError
+    record = {name: getattr(current, name) for name in rules.RULE_FIELDS}
+    record.update(data)
+    raise_problems(rules.clean_case(record, service_opened_on=current.service.opened_on))
+    data = {name: record[name] for name in data}
     if new_community:
         data = {**data, "community": add_community(district=data["district"], name=new_community)}
     changes = {}
@@ -208,16 +216,27 @@ def reopen_case(*, case: Case, user) -> Case:
 
 REPEAT_CHECKS_PER_WINDOW = 30
 REPEAT_CHECK_WINDOW = 10 * 60  # seconds
+# The database cache (config/settings.py): every gunicorn worker counts in the same table.
+REPEAT_CHECK_CACHE = "shared"
 
 
 def allow_repeat_check(*, user) -> bool:
-    """Count a caseworker's document checks; refuse past 30 in 10 minutes (an intake needs a
-    few). Logged without the number, so that a burst of look-ups leaves a trace."""
-    key = f"repeat-check:{user.pk}"
-    cache.add(key, 0, timeout=REPEAT_CHECK_WINDOW)
-    checks = cache.incr(key)
-    logger.info("Document check by user %s (%d in the window)", user.pk, checks)
-    return checks <= REPEAT_CHECKS_PER_WINDOW
+    """Count a caseworker's document checks; refuse past 30 in any 10 minutes (an intake needs
+    a few). Logged without the number, so that a burst of look-ups leaves a trace.
+
+    Each check takes one of 30 numbered slots, which frees itself 10 minutes later. Taking a
+    slot is a cache `add`, an INSERT on the key in the database cache, so two workers cannot
+    take the same one; `incr` would read and write back, and lose counts between workers.
+    """
+    cache = caches[REPEAT_CHECK_CACHE]
+    slots = [f"repeat-check:{user.pk}:{n}" for n in range(REPEAT_CHECKS_PER_WINDOW)]
+    taken = cache.get_many(slots)  # only live slots; the backend deletes the expired ones
+    for slot in slots:
+        if slot not in taken and cache.add(slot, 1, timeout=REPEAT_CHECK_WINDOW):
+            logger.info("Document check by user %s (%d in the window)", user.pk, len(taken) + 1)
+            return True
+    logger.info("Document check by user %s refused: over the limit", user.pk)
+    return False
 
 
 def log_case_view(*, case: Case, user) -> None:

@@ -5,10 +5,11 @@ here: the admin lets an administrator find a case and read its audit trail.
 """
 
 from django.contrib import admin
-from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from services.admin_import import csv_import_urls
 
 from .actions import log_case_view
-from .admin_import import CsvImportViews
 from .models import AuditEntry, Case
 
 
@@ -40,21 +41,19 @@ class CaseAdmin(ReadOnlyAdmin):
         return response
 
     def get_urls(self):
-        views = CsvImportViews(self.admin_site, self.opts)
-        wrap = self.admin_site.admin_view
-        return [
-            path("import/", wrap(views.upload), name="csv_import"),
-            path("import/<str:token>/", wrap(views.preview), name="csv_import_preview"),
-            path("import/<str:token>/confirm/", wrap(views.confirm), name="csv_import_confirm"),
-            path("import/<str:token>/cancel/", wrap(views.cancel), name="csv_import_cancel"),
-            *super().get_urls(),
-        ]
+        # The CSV import of every kind (services.admin_import) lives at /admin/cases/case/import/.
+        return [*csv_import_urls(self), *super().get_urls()]
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "case", "action", "user"]
+    list_display = ["at", "case_code", "action", "user"]
     list_filter = ["action"]
     search_fields = ["case__code"]
     list_select_related = ["case", "user"]
     date_hierarchy = "at"
+
+    # The field has no verbose name, so its column header was the untranslated "CASE".
+    @admin.display(description=_("case"), ordering="case__code")
+    def case_code(self, entry):
+        return entry.case.code

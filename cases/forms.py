@@ -9,21 +9,17 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from services.dates import DateInput, completed_years, not_in_future
+from services.dates import DateInput, not_in_future
 from services.models import CareService, Community, District, Province, Region
+from services.rules import add_to_form
 
-from . import registry
-from .models import MAX_AGE, Case, CaseAction, Referral
+from . import registry, rules
+from .models import Case, CaseAction, Referral
 from .queries import earlier_cases_count
 
 NEW_CONDITION = 1  # CONDICION 1 = Nuevo: first time attended anywhere in the network
-FEMALE = 0
-PARTNER, FAMILY, NEITHER = 1, 2, 3  # VINCULO_AGRESOR_VICTIMA
-RELATIONSHIP_DETAIL = {
-    PARTNER: "partner_relationship",
-    FAMILY: "family_relationship",
-    NEITHER: "other_relationship",
-}
+# Unknown only in imported records: the intake form asks for them.
+REQUIRED_IN_FORM = ("entry_route", "aggressor_sex", "relationship")
 
 
 class ViolenceActsWidget(forms.CheckboxSelectMultiple):
@@ -127,6 +123,8 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.service = service
         self.fields["victim_name"].required = True
+        for name in REQUIRED_IN_FORM:
+            self.fields[name].required = True
         self.fields["victim_age"].required = False
         self.fields["victim_age"].help_text = _(
             "Completed years on the intake date; worked out from the birth date if given."
@@ -151,7 +149,7 @@ class CaseForm(forms.ModelForm):
         """The value chosen for `name`: from the submitted data, else from the instance."""
         if self.is_bound:
             return self.data.get(self.add_prefix(name)) or None
-        district = self.instance.district if self.instance.district_id else None
+        district = self._initial_district()
         if district is None:
             return None
         return {
@@ -159,6 +157,14 @@ class CaseForm(forms.ModelForm):
             "province": district.province_id,
             "district": district.code,
         }[name]
+
+    def _initial_district(self) -> District | None:
+        """The case's district; for a new case, the service's own (most cases live there)."""
+        if self.instance.district_id:
+            return self.instance.district
+        if self.instance.pk is None and self.service.district_id:
+            return self.service.district
+        return None
 
     def _narrow_geography(self) -> None:
         """Offer (and accept) only the provinces of the chosen region, the districts of the
@@ -168,8 +174,8 @@ class CaseForm(forms.ModelForm):
             self._selected("province"),
             self._selected("district"),
         )
-        if not self.is_bound and self.instance.district_id:
-            self.initial.update(region=region, province=province)
+        if not self.is_bound and district:
+            self.initial.update(region=region, province=province, district=district)
         self.fields["province"].queryset = Province.objects.filter(region_id=region or "")
         self.fields["district"].queryset = District.objects.filter(province_id=province or "")
         self.fields["community"].queryset = Community.objects.filter(district_id=district or "")
@@ -185,8 +191,8 @@ class CaseForm(forms.ModelForm):
         helper.form_tag = False
         helper.disable_csrf = True
 
-        def row(*names, size="md"):
-            return Row(*[Column(Field(name), css_class=f"col-12 col-{size}") for name in names])
+        def row(*names, css="col-12 col-md"):
+            return Row(*[Column(Field(name), css_class=css) for name in names])
 
         helper.layout = Layout(
             Fieldset(
@@ -204,7 +210,13 @@ class CaseForm(forms.ModelForm):
                 row("victim_mother_tongue", "victim_ethnicity"),
                 row("victim_education", "victim_marital_status"),
                 row("victim_disability", "victim_pregnant", "victim_works"),
-                row("daughters_0_17", "sons_0_17", "daughters_18_plus", "sons_18_plus", size="3"),
+                row(
+                    "daughters_0_17",
+                    "sons_0_17",
+                    "daughters_18_plus",
+                    "sons_18_plus",
+                    css="col-6 col-md-3",
+                ),
             ),
             Fieldset(
                 _("Residence"),
@@ -231,102 +243,18 @@ class CaseForm(forms.ModelForm):
         )
         return helper
 
-    # Field checks -------------------------------------------------------------------------
-
-    def clean_intake_date(self):
-        intake = self.cleaned_data["intake_date"]
-        not_in_future(intake, _("The intake date cannot be in the future."))
-        if intake < self.service.opened_on:
-            raise forms.ValidationError(
-                _("The intake date is before the service opened (%(date)s)."),
-                params={"date": self.service.opened_on.strftime("%d/%m/%Y")},
-                code="before_opening",
-            )
-        return intake
-
-    def clean_victim_birth_date(self):
-        born = self.cleaned_data.get("victim_birth_date")
-        not_in_future(born, _("The birth date cannot be in the future."))
-        return born
-
-    def clean_victim_age(self):
-        age = self.cleaned_data.get("victim_age")
-        if age is not None and age > MAX_AGE:
-            raise forms.ValidationError(
-                _("An age above %(max)d years is not possible."), params={"max": MAX_AGE}
-            )
-        return age
-
-    def clean_aggressor_age(self):
-        age = self.cleaned_data.get("aggressor_age")
-        if age is not None and age > MAX_AGE:
-            raise forms.ValidationError(
-                _("An age above %(max)d years is not possible."), params={"max": MAX_AGE}
-            )
-        return age
-
-    def clean_victim_document_number(self):
-        return "".join(self.cleaned_data.get("victim_document_number", "").split()).upper()
-
-    # Cross-field checks -------------------------------------------------------------------
+    # Checks -----------------------------------------------------------------------------
+    # Every rule within the record lives in cases/rules.py, shared with the import and the sync;
+    # the form only shows its problems next to the fields.
 
     def clean(self):
         data = super().clean()
-        self._check_age(data)
-        self._check_document(data)
-        self._check_nationality(data)
-        self._check_pregnancy(data)
+        values = {name: data[name] for name in self._meta.fields if name in data}
+        add_to_form(self, rules.clean_case(values, service_opened_on=self.service.opened_on))
+        data.update(values)
         self._check_geography(data)
-        self._check_relationship(data)
-        self._check_violence_acts(data)
         self._check_condition(data)
         return data
-
-    def _check_age(self, data) -> None:
-        born, intake, age = (
-            data.get("victim_birth_date"),
-            data.get("intake_date"),
-            data.get("victim_age"),
-        )
-        if born and intake:
-            if born > intake:
-                self.add_error("victim_birth_date", _("The birth date is after the intake date."))
-                return
-            years = completed_years(born, intake)
-            if age is not None and age != years:
-                self.add_error(
-                    "victim_age",
-                    forms.ValidationError(
-                        _("The birth date gives %(years)d years on the intake date."),
-                        params={"years": years},
-                    ),
-                )
-                return
-            if years > MAX_AGE:
-                self.add_error("victim_birth_date", _("This birth date gives an impossible age."))
-                return
-            data["victim_age"] = years
-        elif age is None and "victim_age" not in self.errors:
-            self.add_error("victim_age", _("Give the age or the birth date."))
-
-    def _check_document(self, data) -> None:
-        kind, number = data.get("victim_document_type"), data.get("victim_document_number")
-        if number and not kind:
-            self.add_error("victim_document_type", _("Choose the type of the document."))
-        elif kind and not number:
-            self.add_error("victim_document_number", _("Write the document number."))
-        elif kind == Case.DocumentType.DNI and not (number.isdigit() and len(number) == 8):
-            self.add_error("victim_document_number", _("A DNI has exactly 8 digits."))
-
-    def _check_nationality(self, data) -> None:
-        if data.get("victim_peruvian"):
-            data["victim_country"] = None
-        elif not data.get("victim_country"):
-            self.add_error("victim_country", _("Choose the country of a foreign national."))
-
-    def _check_pregnancy(self, data) -> None:
-        if data.get("victim_pregnant") and data.get("victim_sex") != FEMALE:
-            self.add_error("victim_pregnant", _("Only a woman can be recorded as pregnant."))
 
     def _check_geography(self, data) -> None:
         district, community = data.get("district"), data.get("community")
@@ -342,26 +270,6 @@ class CaseForm(forms.ModelForm):
                 _("This district already has a community with that name: choose it in the list."),
             )
 
-    def _check_relationship(self, data) -> None:
-        relationship = data.get("relationship")
-        for code, field in RELATIONSHIP_DETAIL.items():
-            if code != relationship:
-                data[field] = None
-            elif not data.get(field):
-                self.add_error(field, _("Choose the kind of relationship."))
-
-    def _check_violence_acts(self, data) -> None:
-        violence_type = data.get("violence_type")
-        acts = data.get("violence_acts") or []
-        if violence_type is None:
-            return
-        foreign = [act for act in acts if ACT_TYPES.get(act) != str(violence_type)]
-        if foreign:
-            self.add_error(
-                "violence_acts", _("Some acts do not belong to the chosen type of violence.")
-            )
-        data["violence_acts"] = [act for act in ACT_CHOICES_ORDER if act in acts]
-
     def _check_condition(self, data) -> None:
         number = data.get("victim_document_number")
         if data.get("condition") != NEW_CONDITION or not number:
@@ -376,8 +284,6 @@ class CaseForm(forms.ModelForm):
         """The cleaned values of the Case fields, for `open_case` / `update_case`."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
-
-ACT_CHOICES_ORDER = [name for name, _label in ACT_CHOICES]
 
 
 class EditCaseForm(CaseForm):

@@ -10,10 +10,12 @@ Decisions (see also DESIGN.md, "Import formats"):
 - A pair already stored is counted as already present and left as it is (cases change after
   import, so the file is not compared with them); a pair repeated in the file is an error on the
   later line.
-- FORMA_INGRESO, SEXO_AGRESOR and VINCULO_AGRESOR_VICTIMA are required by the model but not by
-  the minimal column list: when the column is absent every case gets `DEFAULTS_IF_ABSENT` (the
-  most frequent value in the registry), the report says so and each case's audit entry lists the
-  defaulted columns. When the column is present, an empty cell is an error.
+- Every row is checked with the case rules of `cases/rules.py`, the same the intake form calls;
+  a problem becomes an error on the row's line, in the column of the field at fault.
+- A value the file does not carry is stored as unknown, never invented: FORMA_INGRESO,
+  SEXO_AGRESOR and VINCULO_AGRESOR_VICTIMA, which the intake form requires, are NULL when their
+  column is missing or their cell empty (the reports count them as "No registrado"). The report
+  notes each missing column and each case's audit entry lists them.
 - Codes of 1 digit where 2 (or 4) are expected get their leading zero back: spreadsheets drop it.
 - An unknown centro poblado is created under its district, named "Centro poblado <10 digits>".
 """
@@ -21,20 +23,35 @@ Decisions (see also DESIGN.md, "Import formats"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from django.core.validators import MaxValueValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from services.csvimport import Importer, Report, RowError, chunks, pad_digits, parse_date, register
+from services.csvimport import (
+    BATCH_SIZE,
+    Cells,
+    CsvSource,
+    Importer,
+    Report,
+    in_query_chunks,
+    read_code,
+    read_date,
+    read_digits,
+    read_text,
+    read_whole_number,
+    read_yes_no,
+    register,
+)
 from services.models import CareService, Community, District
 
-from . import registry
+from . import registry, rules
 from .actions import allocate_case_numbers, case_code
 from .models import REGISTRY_COLUMNS, AuditEntry, Case
 
@@ -51,12 +68,14 @@ PERSON_COLUMNS = {
     "NUMERO_DOCUMENTO": "victim_document_number",
 }
 
-# Required by the model, absent from DESIGN's minimal list: the registry's most frequent value.
-DEFAULTS_IF_ABSENT = {
-    "FORMA_INGRESO": 1,  # Persona acude directamente al servicio
-    "SEXO_AGRESOR": 1,  # Hombre
-    "VINCULO_AGRESOR_VICTIMA": 1,  # Con vínculo relacional de pareja
+# Asked by the intake form, absent from DESIGN's minimal list: unknown when a file lacks them.
+# The column of each field the rules may find at fault.
+COLUMN_OF = {
+    **{name: column for column, name in REGISTRY_COLUMNS.items()},
+    **{name: column for column, name in PERSON_COLUMNS.items()},
 }
+
+NOTED_IF_ABSENT = ("FORMA_INGRESO", "SEXO_AGRESOR", "VINCULO_AGRESOR_VICTIMA")
 
 REQUIRED_COLUMNS = (
     SERVICE,
@@ -73,11 +92,6 @@ REQUIRED_COLUMNS = (
 )
 
 NUMBER_MAX = Case._meta.get_field("number").max_length
-BATCH_SIZE = 1000
-
-
-class Invalid(Exception):
-    """A cell's value is not acceptable; the message is the reason."""
 
 
 def _max_value(field: models.Field) -> int | None:
@@ -87,80 +101,41 @@ def _max_value(field: models.Field) -> int | None:
     return None
 
 
-def _converter(field: models.Field) -> Callable[[str], Any]:
+def _reader(field: models.Field) -> Callable[[str], Any]:
     """Return a function reading a cell of `field`'s registry column (raises Invalid)."""
+    if isinstance(field, models.DateField):
+        read = partial(read_date, today=timezone.localdate())
+    elif isinstance(field, models.BooleanField):
+        read = read_yes_no
+    elif field.choices:
+        read = partial(read_code, codes=frozenset(code for code, _label in field.choices))
+    else:
+        read = partial(read_whole_number, maximum=_max_value(field))
     if field.null:
         empty = None
     elif field.has_default():
         empty = field.get_default()
     else:
-        empty = Invalid
-
-    def when_empty():
-        if empty is Invalid:
-            raise Invalid(_("This value is required."))
-        return empty
-
-    if isinstance(field, models.DateField):
-        today = timezone.localdate()
-
-        def read_date(text: str):
-            if not text:
-                return when_empty()
-            try:
-                value = parse_date(text)
-            except ValueError:
-                raise Invalid(_("Write the date as YYYY-MM-DD or DD/MM/YYYY.")) from None
-            if value > today:
-                raise Invalid(_("The date cannot be in the future."))
-            return value
-
-        return read_date
-
-    if isinstance(field, models.BooleanField):
-
-        def read_yes_no(text: str):
-            if not text:
-                return when_empty()
-            if text in ("0", "1"):
-                return text == "1"
-            raise Invalid(_("Use 1 (yes) or 0 (no)."))
-
-        return read_yes_no
-
-    if field.choices:
-        codes = frozenset(code for code, _label in field.choices)
-        listed = ", ".join(str(code) for code in sorted(codes))
-
-        def read_code(text: str):
-            if not text:
-                return when_empty()
-            if text.isdigit() and int(text) in codes:
-                return int(text)
-            if len(codes) <= 12:
-                raise Invalid(_("Use one of the official codes: %(codes)s.") % {"codes": listed})
-            raise Invalid(_("This is not one of the variable's official codes."))
-
-        return read_code
-
-    maximum = _max_value(field)
-
-    def read_number(text: str):
-        if not text:
-            return when_empty()
-        if text.isdigit() and (maximum is None or int(text) <= maximum):
-            return int(text)
-        if maximum is None:
-            raise Invalid(_("Write a whole number."))
-        raise Invalid(_("Write a whole number from 0 to %(max)d.") % {"max": maximum})
-
-    return read_number
+        return partial(read, required=True)
+    return lambda text: read(text) if text else empty
 
 
-def _query_chunk_size() -> int:
-    # SQLite caps the parameters of one query (999 on older builds); PostgreSQL does not.
-    limit = connection.features.max_query_params
-    return min(limit - 10, 5000) if limit else 5000
+def stored_cases(source: CsvSource, service_ids: Mapping[str, int]) -> dict[tuple[int, str], Case]:
+    """The stored cases that the rows of `source` name by CODIGO_SERVICIO and NUMERO_CASO, by
+    (service id, number); `service_ids` maps the services' codes to their ids."""
+    numbers: dict[int, set[str]] = defaultdict(set)
+    for code, number in zip(source.column(SERVICE), source.column(NUMBER), strict=True):
+        service_id = service_ids.get(code.upper())
+        if service_id and number:
+            numbers[service_id].add(number)
+    cases = {}
+    for service_id, wanted in numbers.items():
+        for chunk in in_query_chunks(wanted):
+            for case in Case.objects.filter(service_id=service_id, number__in=chunk).only(
+                "pk", "service_id", "number"
+            ):
+                cases[(service_id, case.number)] = case
+    return cases
 
 
 def community_name(code: str) -> str:
@@ -189,22 +164,17 @@ class CaseImporter(Importer):
         seen: dict[tuple[str, str], int] = {}
         new_rows: list[tuple[int, CareService, str, dict[str, Any], str | None]] = []
         for line, record in self.source.records():
-            errors: list[RowError] = []
-
-            def error(column: str, reason: str, line=line, errors=errors) -> None:
-                errors.append(RowError(line, column, reason))
-
-            service, number, present = self.identify(line, record, seen, error)
+            cells = Cells(line, record)
+            service, number, present = self.identify(cells, seen)
             if present:
                 report.present += 1
                 continue
-            values, community_code = self.read_case(record, error)
-            if errors:
-                report.errors.extend(errors)
+            values, community_code = self.read_case(cells)
+            self.check_case(values, cells, service)
+            if cells.errors:
+                report.errors.extend(cells.errors)
             else:
-                new_rows.append(
-                    (line, service, number, {**self.defaults, **values}, community_code)
-                )
+                new_rows.append((line, service, number, values, community_code))
         self.new_rows = new_rows
         self.new_communities = self.plan_communities(new_rows)
         report.to_create = len(new_rows)
@@ -215,54 +185,48 @@ class CaseImporter(Importer):
         header = set(self.source.header)
         self.services = {service.code: service for service in CareService.objects.all()}
         self.districts = set(District.objects.values_list("code", flat=True))
-        self.stored = self.stored_pairs(self.services)
+        self.stored = stored_cases(
+            self.source, {code: service.pk for code, service in self.services.items()}
+        )
         self.fields = [
-            (column, name, _converter(Case._meta.get_field(name)))
+            (column, name, _reader(Case._meta.get_field(name)))
             for column, name in REGISTRY_COLUMNS.items()
             if column in header
         ]
-        self.defaults = {}
-        for column, value in DEFAULTS_IF_ABSENT.items():
-            if column not in header:
-                self.defaults[REGISTRY_COLUMNS[column]] = value
-                report.notes.append(
-                    _("Column %(column)s is missing: every case gets %(value)d (%(label)s).")
-                    % {
-                        "column": column,
-                        "value": value,
-                        "label": registry.variable(column).label_for(value),
-                    }
+        self.unknown = [column for column in NOTED_IF_ABSENT if column not in header]
+        for column in self.unknown:
+            report.notes.append(
+                _(
+                    "Column %(column)s is missing: every case stores it as unknown "
+                    "(counted as “No registrado”)."
                 )
+                % {"column": column}
+            )
         grouped = registry.violence_acts()
         item = {var.name: var.item for acts in grouped.values() for var in acts}
         self.act_columns = sorted((c for c in header if c in item), key=item.get)
-        self.acts_of_type = {code: {var.name for var in acts} for code, acts in grouped.items()}
         self.person = [
             (c, f, Case._meta.get_field(f)) for c, f in PERSON_COLUMNS.items() if c in header
         ]
         self.has_community = COMMUNITY in header
 
-    def identify(self, line: int, record: dict[str, str], seen: dict, error):
+    def identify(self, cells: Cells, seen: dict) -> tuple[CareService | None, str, bool]:
         """Return the row's service, its case number and whether that case is already stored."""
-        code = record[SERVICE].upper()
-        number = record[NUMBER]
+        code = cells[SERVICE].upper()
+        number = cells[NUMBER]
         service = self.services.get(code)
         valid = True
         if not code:
-            error(SERVICE, _("This value is required."))
+            cells.error(SERVICE, _("This value is required."))
         elif service is None:
-            error(SERVICE, _("No service has the code %(code)s.") % {"code": code})
+            cells.error(SERVICE, _("No service has the code %(code)s.") % {"code": code})
             valid = False
-        if not number:
-            error(NUMBER, _("This value is required."))
-            valid = False
-        elif len(number) > NUMBER_MAX:
-            error(NUMBER, _("Use at most %(max)d characters.") % {"max": NUMBER_MAX})
+        if cells.read(NUMBER, read_text, max_length=NUMBER_MAX, required=True) is None:
             valid = False
         if code and number:
-            first = seen.setdefault((code, number), line)
-            if first != line:
-                error(
+            first = seen.setdefault((code, number), cells.line)
+            if first != cells.line:
+                cells.error(
                     NUMBER,
                     _("The same service and case number are on line %(line)d.") % {"line": first},
                 )
@@ -270,89 +234,69 @@ class CaseImporter(Importer):
                 return service, number, True
         return service, number, False
 
-    def read_case(self, record: dict[str, str], error) -> tuple[dict[str, Any], str | None]:
-        """Read the case's fields from the row; return them and the centro poblado's code."""
-        values: dict[str, Any] = {}
-        for column, name, read in self.fields:
-            try:
-                values[name] = read(record[column])
-            except Invalid as invalid:
-                error(column, str(invalid))
+    # Reading a row's cells.
 
-        columns = (DEPARTMENT, PROVINCE, DISTRICT)
-        parts = [pad_digits(record[column], 2) for column in columns]
-        for column, part in zip(columns, parts, strict=True):
-            if part is None:
-                error(column, _("Write the 2-digit INEI code."))
-        ubigeo = "".join(parts) if None not in parts else None
-        if ubigeo and ubigeo not in self.districts:
-            error(DISTRICT, _("No district has the ubigeo %(code)s.") % {"code": ubigeo})
-            ubigeo = None
-        values["district_id"] = ubigeo
+    def read_case(self, cells: Cells) -> tuple[dict[str, Any], str | None]:
+        """Read the case's fields from the row; return them and the centro poblado's code."""
+        values: dict[str, Any] = {
+            name: cells.read(column, read) for column, name, read in self.fields
+        }
+        values["district_id"] = ubigeo = self.read_district(cells)
 
         community_code = None
-        if self.has_community and record[COMMUNITY]:
-            suffix = pad_digits(record[COMMUNITY], 4)
-            if suffix is None:
-                error(COMMUNITY, _("Write the 4-digit INEI code of the centro poblado."))
-            elif ubigeo:
+        if self.has_community and cells[COMMUNITY]:
+            suffix = cells.read(
+                COMMUNITY,
+                read_digits,
+                4,
+                message=_("Write the 4-digit INEI code of the centro poblado."),
+            )
+            if suffix is not None and ubigeo:
                 community_code = ubigeo + suffix
 
-        values["violence_acts"] = self.read_acts(record, values.get("violence_type"), error)
+        values["violence_acts"] = [
+            column for column in self.act_columns if cells.read(column, read_yes_no)
+        ]
 
         for column, name, field in self.person:
-            text = record[column]
-            if column == "TIPO_DOCUMENTO":
-                text = text.upper()
-                if text and text not in Case.DocumentType.values:
-                    error(
-                        column,
-                        _("Use one of: %(values)s.")
-                        % {"values": ", ".join(Case.DocumentType.values)},
-                    )
-            elif len(text) > field.max_length:
-                # Never the value: it is the person's name or document number.
-                error(column, _("Use at most %(max)d characters.") % {"max": field.max_length})
-            values[name] = text
+            # The reason never quotes the value: it is the person's name or document number.
+            values[name] = cells.read(column, read_text, max_length=field.max_length)
         return values, community_code
 
-    def read_acts(self, record: dict[str, str], violence_type: int | None, error) -> list[str]:
-        """The sub-acts answered 1, which must be of the row's type of violence."""
-        acts = []
-        for column in self.act_columns:
-            text = record[column]
-            if text in ("", "0"):
-                continue
-            if text != "1":
-                error(column, _("Use 1 (yes) or 0 (no)."))
-            elif violence_type is not None and column not in self.acts_of_type[violence_type]:
-                error(
-                    column,
-                    _("This act is not of the case's type of violence (%(type)s).")
-                    % {"type": registry.variable(VIOLENCE_TYPE).label_for(violence_type)},
-                )
-            else:
-                acts.append(column)
-        return acts
+    def read_district(self, cells: Cells) -> str | None:
+        """The residence's ubigeo from its three 2-digit INEI codes, if a district has it."""
+        columns = (DEPARTMENT, PROVINCE, DISTRICT)
+        message = _("Write the 2-digit INEI code.")
+        parts = [cells.read(column, read_digits, 2, message=message) for column in columns]
+        if None in parts:
+            return None
+        ubigeo = "".join(parts)
+        if ubigeo not in self.districts:
+            cells.error(DISTRICT, _("No district has the ubigeo %(code)s.") % {"code": ubigeo})
+            return None
+        return ubigeo
 
-    def stored_pairs(self, services: dict[str, CareService]) -> set[tuple[int, str]]:
-        """The (service id, number) pairs of the file that are already stored."""
-        numbers = defaultdict(set)
-        codes = self.source.column(SERVICE)
-        for code, number in zip(codes, self.source.column(NUMBER), strict=True):
-            service = services.get(code.upper())
-            if service and number:
-                numbers[service.pk].add(number)
-        stored = set()
-        for service_id, wanted in numbers.items():
-            for chunk in chunks(sorted(wanted), _query_chunk_size()):
-                stored.update(
-                    (service_id, number)
-                    for number in Case.objects.filter(
-                        service_id=service_id, number__in=chunk
-                    ).values_list("number", flat=True)
-                )
-        return stored
+    # The rules between a row's cells.
+
+    def check_case(self, values: dict[str, Any], cells: Cells, service) -> None:
+        """Check the row with the case rules (those of the intake form) and name each problem's
+        column. A cell that did not read already has its error: its field is left out."""
+        refused = {error.column for error in cells.errors}
+        checked = {
+            name: value
+            for name, value in values.items()
+            if COLUMN_OF.get(name) not in refused and name != "district_id"
+        }
+        problems = rules.clean_case(
+            checked, service_opened_on=service.opened_on if service else None
+        )
+        for field, message in problems:
+            if field == "violence_acts":
+                for column in rules.foreign_acts(checked["violence_type"], checked[field]):
+                    cells.error(column, str(message))
+            else:
+                cells.error(COLUMN_OF.get(field, ""), str(message))
+        values.update(checked)
 
     def plan_communities(self, rows) -> dict[str, Community]:
         """The communities the rows name that are not stored yet, as unsaved objects by code."""
@@ -360,13 +304,13 @@ class CaseImporter(Importer):
         wanted = {row[4] for row in rows if row[4]}
         if not wanted:
             return {}
-        for chunk in chunks(sorted(wanted), _query_chunk_size()):
+        for chunk in in_query_chunks(wanted):
             self.community_ids.update(
                 Community.objects.filter(code__in=chunk).values_list("code", "id")
             )
         missing = sorted(wanted - self.community_ids.keys())
         taken = set()
-        for chunk in chunks(sorted({code[:6] for code in missing}), _query_chunk_size()):
+        for chunk in in_query_chunks(code[:6] for code in missing):
             taken.update(
                 Community.objects.filter(district_id__in=chunk)
                 .annotate(lower_name=Lower("name"))
@@ -390,7 +334,7 @@ class CaseImporter(Importer):
         community_ids = self.community_ids
         if self.new_communities:
             Community.objects.bulk_create(self.new_communities.values(), batch_size=BATCH_SIZE)
-            for chunk in chunks(sorted(self.new_communities), _query_chunk_size()):
+            for chunk in in_query_chunks(self.new_communities):
                 community_ids.update(
                     Community.objects.filter(code__in=chunk).values_list("code", "id")
                 )
@@ -418,19 +362,12 @@ class CaseImporter(Importer):
                     )
                 )
                 lines.append(line)
+        # SQLite and PostgreSQL, the databases supported, set the new ids on the objects.
         Case.objects.bulk_create(cases, batch_size=BATCH_SIZE)
-        if cases and cases[0].pk is None:
-            # Backends that cannot return the new ids from a bulk insert.
-            ids = {}
-            for chunk in chunks([case.code for case in cases], _query_chunk_size()):
-                ids.update(Case.objects.filter(code__in=chunk).values_list("code", "id"))
-            for case in cases:
-                case.pk = ids[case.code]
 
-        defaulted = sorted(c for c in DEFAULTS_IF_ABSENT if REGISTRY_COLUMNS[c] in self.defaults)
         changes = {"file": self.source.name}
-        if defaulted:
-            changes["defaults"] = defaulted
+        if self.unknown:
+            changes["unknown"] = self.unknown
         AuditEntry.objects.bulk_create(
             [
                 AuditEntry(

@@ -3,15 +3,14 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from services.models import CareService, Community, District, LogEntry
+from services.rules import MAX_AGE
 
 from . import registry
-
-MAX_AGE = 120
-MAX_CHILDREN = 30
+from .rules import CHILDREN_FIELDS, DNI, DNI_LENGTH, FEMALE, MAX_CHILDREN, RELATIONSHIP_DETAIL
 
 
 def registry_column(field: models.Field, name: str) -> models.Field:
@@ -73,7 +72,9 @@ class Case(models.Model):
     )
     intake_date = registry_column(models.DateField(_("intake date")), "FECHA_INGRESO")
     condition = coded("CONDICION", _("case condition"))
-    entry_route = coded("FORMA_INGRESO", _("entry route"))
+    # Unknown (NULL) when an imported file does not carry the column: never invented, counted
+    # as "No registrado". The intake form requires them.
+    entry_route = coded("FORMA_INGRESO", _("entry route"), null=True)
 
     # The person (persona usuaria)
     # Required by the intake form; registry files (anonymised open data) may not carry it.
@@ -148,14 +149,14 @@ class Case(models.Model):
     residence_area = coded("AREA_RESIDENCIA_DOMICILIO", _("area of residence"), null=True)
 
     # The alleged aggressor
-    aggressor_sex = coded("SEXO_AGRESOR", _("aggressor's sex"))
+    aggressor_sex = coded("SEXO_AGRESOR", _("aggressor's sex"), null=True)
     aggressor_age = registry_column(
         models.PositiveSmallIntegerField(
             _("aggressor's age"), null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
         ),
         "EDAD_AGRESOR",
     )
-    relationship = coded("VINCULO_AGRESOR_VICTIMA", _("relationship to the person"))
+    relationship = coded("VINCULO_AGRESOR_VICTIMA", _("relationship to the person"), null=True)
     partner_relationship = coded("VINCULO_PAREJA", _("partner relationship"), null=True)
     family_relationship = coded("VINCULO_FAMILIAR", _("family relationship"), null=True)
     other_relationship = coded("SIN_VINCULO", _("other relationship"), null=True)
@@ -204,8 +205,53 @@ class Case(models.Model):
         ordering = ["-intake_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["service", "number"], name="unique_case_number"),
+            # The rules of cases/rules.py that hold within one row, for every write path.
             models.CheckConstraint(
                 condition=Q(victim_age__lte=MAX_AGE), name="case_victim_age_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(aggressor_age__isnull=True) | Q(aggressor_age__lte=MAX_AGE),
+                name="case_aggressor_age_range",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__lte": MAX_CHILDREN}),
+                    name=f"case_{field}_range",
+                )
+                for field in CHILDREN_FIELDS
+            ],
+            models.CheckConstraint(
+                condition=Q(victim_birth_date__isnull=True)
+                | Q(victim_birth_date__lte=F("intake_date")),
+                name="case_born_before_intake",
+            ),
+            models.CheckConstraint(
+                condition=Q(victim_pregnant__isnull=True)
+                | Q(victim_pregnant=False)
+                | Q(victim_sex=FEMALE),
+                name="case_pregnant_only_female",
+            ),
+            models.CheckConstraint(
+                condition=Q(victim_peruvian=True, victim_country__isnull=True)
+                | Q(victim_peruvian=False, victim_country__isnull=False),
+                name="case_peruvian_xor_foreign_country",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(relationship=code),
+                    name=f"case_{field}_matches",
+                )
+                for code, field in RELATIONSHIP_DETAIL.items()
+            ],
+            models.CheckConstraint(
+                condition=Q(victim_document_type="", victim_document_number="")
+                | (~Q(victim_document_type="") & ~Q(victim_document_number="")),
+                name="case_document_type_and_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(victim_document_type=DNI)
+                | Q(victim_document_number__regex=rf"^[0-9]{{{DNI_LENGTH}}}$"),
+                name="case_dni_digits",
             ),
             models.CheckConstraint(
                 condition=Q(status="closed", closed_on__isnull=False)

@@ -1,9 +1,14 @@
-"""Read the CSV files the importers take, and run an import: all-or-nothing or skipping bad rows.
+"""The CSV import framework: read the files, read their cells, run an import.
 
 The formats are DESIGN.md's "Import formats": UTF-8 (with or without BOM) or Latin-1, comma or
 semicolon separated, dates `YYYY-MM-DD` or `DD/MM/YYYY`, the header on line 1. Each kind of file
-(`services`, `cases`, later `stays`) is an `Importer` subclass registered under its name with
-`@register`; the `import_csv` command and the admin import page offer every registered kind.
+(`services`, `cases`, `stays`) is an `Importer` subclass, kept in its own app and registered under
+its name with `@register` when that app is ready (`AppConfig.ready` imports its `importers`); the
+`import_csv` command (`services/management/commands/import_csv.py`) and the admin import page
+(`services/admin_import.py`) offer every registered kind.
+
+Every importer reads its cells with the one toolkit below (`Cells` and the `read_*` functions), so
+that a date, a code or a number is accepted, and refused with the same reason, in every file.
 """
 
 from __future__ import annotations
@@ -12,17 +17,20 @@ import csv
 import io
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 REJECTS_SUFFIX = ".rechazados.csv"
 LINE_COLUMN = "LINEA"
 REASON_COLUMN = "MOTIVO"
+# Rows per INSERT of the importers' bulk_create.
+BATCH_SIZE = 1000
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -321,6 +329,15 @@ def importer_for(kind: str) -> type[Importer]:
 class ImportAborted(Exception):
     """The database refused the rows (they changed during the import); nothing was stored."""
 
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or _(
+                "The database refused the import (another change happened meanwhile); "
+                "nothing was stored. Run it again."
+            )
+        )
+
 
 def run_import(
     kind: str,
@@ -351,15 +368,13 @@ def run_import(
             importer.store(report)
             report.stored = True
     except IntegrityError as error:
-        raise ImportAborted(
-            _(
-                "The database refused the import (another change happened meanwhile); "
-                "nothing was stored. Run it again."
-            )
-        ) from error
+        raise ImportAborted() from error
     if report.errors and write_rejects_file:
         report.rejects_file = write_rejects(source, report.errors)
     return report
+
+
+# Querying what a file names: a few queries, never one per row. --------------------------------
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -367,9 +382,139 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def pad_digits(text: str, length: int) -> str | None:
-    """Return `text` as exactly `length` digits, restoring leading zeros a spreadsheet dropped;
-    None if it is not 1 to `length` digits."""
-    if text.isdigit() and text.isascii() and 0 < len(text) <= length:
-        return text.zfill(length)
+def query_chunk_size() -> int:
+    """How many values one `__in` lookup may take on this database."""
+    # SQLite caps the parameters of one query (999 on older builds); PostgreSQL does not.
+    limit = connection.features.max_query_params
+    return min(limit - 10, 5000) if limit else 5000
+
+
+def in_query_chunks(values: Iterable) -> Iterator[list]:
+    """The distinct `values`, sorted, in lists small enough for one `__in` lookup each."""
+    return chunks(sorted(set(values)), query_chunk_size())
+
+
+# Reading cells. --------------------------------------------------------------------------------
+# Each reader takes a cell's stripped text and returns its value, None for an empty cell that may
+# be empty, or raises Invalid with the reason people read next to the line and column.
+
+T = TypeVar("T")
+
+
+class Invalid(Exception):
+    """A cell's value is not acceptable; the message is the reason."""
+
+
+def _empty(required: bool) -> None:
+    if required:
+        raise Invalid(_("This value is required."))
     return None
+
+
+def _whole(text: str) -> int | None:
+    """The number `text` writes with ASCII digits only, else None."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def read_date(text: str, *, required: bool = False, today: date | None = None) -> date | None:
+    """A date as `YYYY-MM-DD` or `DD/MM/YYYY`; given `today`, none in the future."""
+    if not text:
+        return _empty(required)
+    try:
+        value = parse_date(text)
+    except ValueError:
+        raise Invalid(_("Write the date as YYYY-MM-DD or DD/MM/YYYY.")) from None
+    if today is not None and value > today:
+        raise Invalid(_("The date cannot be in the future."))
+    return value
+
+
+def read_choice(
+    text: str, choices: Mapping[str, T], *, message: str, required: bool = False
+) -> T | None:
+    """One of the texts `choices` maps to values, written exactly; `message` says which."""
+    if not text:
+        return _empty(required)
+    if text in choices:
+        return choices[text]
+    raise Invalid(message)
+
+
+def read_yes_no(text: str, *, required: bool = False) -> bool | None:
+    """The registry's yes/no: 1 (yes) or 0 (no)."""
+    return read_choice(
+        text, {"1": True, "0": False}, message=_("Use 1 (yes) or 0 (no)."), required=required
+    )
+
+
+def read_code(text: str, codes: Collection[int], *, required: bool = False) -> int | None:
+    """One of a variable's official numeric `codes` (a spreadsheet's "01" is 1)."""
+    if not text:
+        return _empty(required)
+    value = _whole(text)
+    if value is not None and value in codes:
+        return value
+    if len(codes) <= 12:
+        listed = ", ".join(str(code) for code in sorted(codes))
+        raise Invalid(_("Use one of the official codes: %(codes)s.") % {"codes": listed})
+    raise Invalid(_("This is not one of the variable's official codes."))
+
+
+def read_whole_number(
+    text: str, *, maximum: int | None = None, positive: bool = False, required: bool = False
+) -> int | None:
+    """A whole number from 0 (1 if `positive`) up to `maximum`, if any."""
+    if not text:
+        return _empty(required)
+    value = _whole(text)
+    minimum = 1 if positive else 0
+    if value is not None and value >= minimum and (maximum is None or value <= maximum):
+        return value
+    if maximum is not None:
+        if positive:
+            raise Invalid(_("Write a whole number from 1 to %(max)d.") % {"max": maximum})
+        raise Invalid(_("Write a whole number from 0 to %(max)d.") % {"max": maximum})
+    if positive:
+        raise Invalid(_("Write a whole number greater than zero."))
+    raise Invalid(_("Write a whole number."))
+
+
+def read_digits(text: str, length: int, *, message: str) -> str:
+    """A code of 1 to `length` digits (an INEI code) as exactly `length`, restoring the leading
+    zeros a spreadsheet dropped; `message` says what to write, for an empty cell too."""
+    if text.isascii() and text.isdigit() and len(text) <= length:
+        return text.zfill(length)
+    raise Invalid(message)
+
+
+def read_text(text: str, *, max_length: int, required: bool = False) -> str:
+    """Free text of at most `max_length` characters (the reason never quotes it)."""
+    if required and not text:
+        _empty(required)
+    if len(text) > max_length:
+        raise Invalid(_("Use at most %(max)d characters.") % {"max": max_length})
+    return text
+
+
+class Cells:
+    """One row of a file, read cell by cell; what is wrong becomes a RowError on its line."""
+
+    def __init__(self, line: int, record: dict[str, str]):
+        self.line = line
+        self.record = record
+        self.errors: list[RowError] = []
+
+    def __getitem__(self, column: str) -> str:
+        """The cell's text; empty when the file has no such column."""
+        return self.record.get(column, "")
+
+    def error(self, column: str, reason: str) -> None:
+        self.errors.append(RowError(self.line, column, reason))
+
+    def read(self, column: str, reader: Callable[..., Any], *args, **options) -> Any:
+        """`reader`'s value for the cell, or None after recording why it is refused."""
+        try:
+            return reader(self[column], *args, **options)
+        except Invalid as invalid:
+            self.error(column, str(invalid))
+            return None

@@ -12,12 +12,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .csvimport import Importer, Report, RowError, pad_digits, parse_date, register
+from .csvimport import (
+    BATCH_SIZE,
+    Cells,
+    Importer,
+    Report,
+    RowError,
+    in_query_chunks,
+    read_date,
+    read_digits,
+    read_text,
+    read_whole_number,
+    register,
+)
 from .models import CareService, District
 
 ALL_KINDS = ("CEM", "SAR", "CAI", "HRT")
@@ -65,44 +78,69 @@ class ServiceKindHandler(Protocol):
         """Store the new rows (called inside the import's transaction)."""
 
 
-class CareServiceHandler:
-    kinds = ("CEM", "SAR", "CAI")
+class ModelKindHandler:
+    """Stores rows of `kinds` as `model` objects that share the services' code, name, district and
+    dates; subclasses say what else a new object holds."""
+
+    kinds: tuple[str, ...]
+    model: type[models.Model]
+
+    def kind_of(self, stored: models.Model) -> str:
+        return stored.kind
+
+    def capacity_of(self, stored: models.Model) -> int | None:
+        return None
+
+    def extra_fields(self, row: ServiceRow) -> dict[str, Any]:
+        return {}
 
     def stored(self, codes: set[str]) -> dict[str, ServiceRow]:
-        return {
-            service.code: ServiceRow(
-                0,
-                service.code,
-                service.kind,
-                service.name,
-                service.district_id,
-                service.opened_on,
-                service.closed_on,
-                None,
-            )
-            for service in CareService.objects.filter(code__in=codes)
-        }
+        rows = {}
+        for chunk in in_query_chunks(codes):
+            for stored in self.model.objects.filter(code__in=chunk):
+                rows[stored.code] = ServiceRow(
+                    0,
+                    stored.code,
+                    self.kind_of(stored),
+                    stored.name,
+                    stored.district_id,
+                    stored.opened_on,
+                    stored.closed_on,
+                    self.capacity_of(stored),
+                )
+        return rows
+
+    def check(self, row: ServiceRow) -> list[tuple[str, str]]:
+        return []
+
+    def create(self, rows: list[ServiceRow]) -> None:
+        self.model.objects.bulk_create(
+            [
+                self.model(
+                    code=row.code,
+                    name=row.name,
+                    district_id=row.district_id,
+                    opened_on=row.opened_on,
+                    closed_on=row.closed_on,
+                    **self.extra_fields(row),
+                )
+                for row in rows
+            ],
+            batch_size=BATCH_SIZE,
+        )
+
+
+class CareServiceHandler(ModelKindHandler):
+    kinds = ("CEM", "SAR", "CAI")
+    model = CareService
+
+    def extra_fields(self, row: ServiceRow) -> dict[str, Any]:
+        return {"kind": row.kind}
 
     def check(self, row: ServiceRow) -> list[tuple[str, str]]:
         if row.capacity is not None:
             return [("CAPACIDAD", _("Only a shelter (HRT) has a capacity; leave it empty."))]
         return []
-
-    def create(self, rows: list[ServiceRow]) -> None:
-        CareService.objects.bulk_create(
-            [
-                CareService(
-                    code=row.code,
-                    kind=row.kind,
-                    name=row.name,
-                    district_id=row.district_id,
-                    opened_on=row.opened_on,
-                    closed_on=row.closed_on,
-                )
-                for row in rows
-            ],
-            batch_size=500,
-        )
 
 
 SERVICE_KINDS: dict[str, ServiceKindHandler] = {}
@@ -153,24 +191,20 @@ class ServiceImporter(Importer):
         self, line: int, record: dict[str, str], districts: set[str]
     ) -> tuple[ServiceRow | None, list[RowError]]:
         """Read one row; return it (None if unusable) and its errors."""
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str) -> None:
-            errors.append(RowError(line, column, reason))
-
-        code = record["CODIGO"].upper()
+        cells = Cells(line, record)
+        code = cells["CODIGO"].upper()
         if not code:
-            error("CODIGO", _("This value is required."))
+            cells.error("CODIGO", _("This value is required."))
         elif len(code) > CODE_MAX or not CODE_PATTERN.match(code):
-            error(
+            cells.error(
                 "CODIGO",
                 _("Use up to %(max)d capital letters, digits and hyphens.") % {"max": CODE_MAX},
             )
-        kind = record["TIPO"].upper()
+        kind = cells["TIPO"].upper()
         if kind not in ALL_KINDS:
-            error("TIPO", _("Use one of: %(values)s.") % {"values": ", ".join(ALL_KINDS)})
+            cells.error("TIPO", _("Use one of: %(values)s.") % {"values": ", ".join(ALL_KINDS)})
         elif kind not in SERVICE_KINDS:
-            error(
+            cells.error(
                 "TIPO",
                 _(
                     "Shelters (HRT) cannot be imported yet: add them in the administration, "
@@ -179,45 +213,23 @@ class ServiceImporter(Importer):
                 if kind == "HRT"
                 else _("This kind of service cannot be imported."),
             )
-        name = record["NOMBRE"]
-        if not name:
-            error("NOMBRE", _("This value is required."))
-        elif len(name) > NAME_MAX:
-            error("NOMBRE", _("Use at most %(max)d characters.") % {"max": NAME_MAX})
-        ubigeo = pad_digits(record["UBIGEO"], 6)
-        if ubigeo is None:
-            error("UBIGEO", _("Write the district's 6-digit ubigeo."))
-        elif ubigeo not in districts:
-            error("UBIGEO", _("No district has the ubigeo %(code)s.") % {"code": ubigeo})
-        opened_on = self.date(record["FECHA_APERTURA"], "FECHA_APERTURA", error, required=True)
-        closed_on = self.date(record.get("FECHA_CIERRE", ""), "FECHA_CIERRE", error)
+        name = cells.read("NOMBRE", read_text, max_length=NAME_MAX, required=True)
+        ubigeo = cells.read(
+            "UBIGEO", read_digits, 6, message=_("Write the district's 6-digit ubigeo.")
+        )
+        if ubigeo is not None and ubigeo not in districts:
+            cells.error("UBIGEO", _("No district has the ubigeo %(code)s.") % {"code": ubigeo})
+        opened_on = cells.read("FECHA_APERTURA", read_date, required=True)
+        closed_on = cells.read("FECHA_CIERRE", read_date)
         if opened_on and closed_on and closed_on < opened_on:
-            error("FECHA_CIERRE", _("The closing date cannot be before the opening date."))
-        capacity = None
-        capacity_text = record.get("CAPACIDAD", "")
-        if capacity_text:
-            if capacity_text.isdigit() and int(capacity_text) > 0:
-                capacity = int(capacity_text)
-            else:
-                error("CAPACIDAD", _("Write a whole number greater than zero."))
+            cells.error("FECHA_CIERRE", _("The closing date cannot be before the opening date."))
+        capacity = cells.read("CAPACIDAD", read_whole_number, positive=True)
         if not code or kind not in ALL_KINDS:
-            return None, errors
+            return None, cells.errors
         row = ServiceRow(line, code, kind, name, ubigeo, opened_on, closed_on, capacity)
-        if kind in SERVICE_KINDS and not errors:
-            errors.extend(RowError(line, c, r) for c, r in SERVICE_KINDS[kind].check(row))
-        return row, errors
-
-    @staticmethod
-    def date(text: str, column: str, error, *, required: bool = False) -> date | None:
-        if not text:
-            if required:
-                error(column, _("This value is required."))
-            return None
-        try:
-            return parse_date(text)
-        except ValueError:
-            error(column, _("Write the date as YYYY-MM-DD or DD/MM/YYYY."))
-            return None
+        if kind in SERVICE_KINDS and not cells.errors:
+            cells.errors.extend(RowError(line, c, r) for c, r in SERVICE_KINDS[kind].check(row))
+        return row, cells.errors
 
     def compare_with_stored(
         self, rows: list[ServiceRow], report: Report

@@ -23,6 +23,7 @@ from cases.models import Case
 from services.dates import completed_years
 from services.models import CareService
 
+from . import rules
 from .models import MAX_AGE, Person, Shelter, ShelterLog, Stay
 
 if TYPE_CHECKING:
@@ -88,6 +89,32 @@ class StayNotOpenError(ShelterError):
 
 class InvalidDateError(ShelterError):
     pass
+
+
+class ImplausibleFamilyError(ShelterError):
+    """An age that does not fit a child of the woman she comes with (shelters/rules.py).
+
+    `problems` holds (index among the children, field, message)."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        self.problems = problems
+        super().__init__(str(problems[0][2]))
+
+
+class OverlappingStayError(ShelterError):
+    """The new stay would overlap an earlier stay of the same person (shelters/rules.py)."""
+
+    def __init__(self, clash: Stay):
+        self.clash = clash
+        ended = clash.discharged_on.strftime("%d/%m/%Y") if clash.discharged_on else ""
+        super().__init__(
+            _(
+                "This stay overlaps an earlier stay of the same person in %(code)s "
+                "(%(start)s to %(end)s). Nothing was stored."
+            )
+            % {"code": clash.shelter.code, "start": clash.admitted_on.strftime("%d/%m/%Y"),
+               "end": ended or _("now")}
+        )
 
 
 class CapacityBelowOccupancyError(ShelterError):
@@ -195,6 +222,18 @@ def _admit_locked(
         known = {key: people[person.pk] for key, person in known.items()}
         if Stay.objects.open().filter(person__in=pks).exists():
             raise AlreadyStayingError
+        # A back-dated admission must not overlap a stay they already ended.
+        earlier = Stay.objects.filter(person__in=pks).select_related("shelter").order_by("pk")
+        clash = rules.clashing_stay(admitted_on, None, earlier)
+        if clash is not None:
+            raise OverlappingStayError(clash)
+
+    ages = {id(a): a.age_on(admitted_on, known.get(id(a))) for a in arrivals}
+    women = [ages[id(a)] for a in arrivals if a.role == Stay.Role.WOMAN]
+    children = [ages[id(a)] for a in arrivals if a.role == Stay.Role.CHILD]
+    implausible = rules.family_problems(women[0] if women else None, children)
+    if implausible:
+        raise ImplausibleFamilyError(implausible)
 
     free = shelter.capacity - occupied_beds(shelter)
     if len(arrivals) > free:

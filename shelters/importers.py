@@ -40,29 +40,35 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.importers import NUMBER, SERVICE, stored_cases
 from cases.models import Case
 from services.csvimport import (
+    BATCH_SIZE,
+    Cells,
     ImportAborted,
     Importer,
     Report,
     RowError,
-    chunks,
-    parse_date,
+    in_query_chunks,
+    read_choice,
+    read_date,
+    read_text,
+    read_whole_number,
     register,
 )
-from services.importers import ServiceRow, register_service_kind
+from services.importers import ModelKindHandler, ServiceRow, register_service_kind
 from services.models import CareService
 
+from . import rules
 from .models import ADULT_AGE, MAX_AGE, Person, Sex, Shelter, ShelterLog, Stay
 
-BATCH_SIZE = 1000
 # PositiveSmallIntegerField: the largest value every database stores.
 CAPACITY_MAX = 32767
 
@@ -73,45 +79,28 @@ AGE = "EDAD"
 ADMITTED = "FECHA_INGRESO"
 DISCHARGED = "FECHA_EGRESO"
 FAMILY = "GRUPO_FAMILIAR"
-SERVICE = "CODIGO_SERVICIO"
-NUMBER = "NUMERO_CASO"
 
 EXTERNAL_ID_MAX = Person._meta.get_field("external_id").max_length
-
-
-def _query_chunk_size() -> int:
-    # SQLite caps the parameters of one query (999 on older builds); PostgreSQL does not.
-    limit = connection.features.max_query_params
-    return min(limit - 10, 5000) if limit else 5000
-
-
-def _in_chunks(values: Iterable) -> Iterable[list]:
-    return chunks(sorted(set(values)), _query_chunk_size())
 
 
 # Shelters: the HRT rows of the services file ---------------------------------------------------
 
 
-class ShelterHandler:
+class ShelterHandler(ModelKindHandler):
     """Stores the HRT rows of the services import as shelters."""
 
     kinds = ("HRT",)
+    model = Shelter
 
-    def stored(self, codes: set[str]) -> dict[str, ServiceRow]:
-        rows = {}
-        for chunk in _in_chunks(codes):
-            for shelter in Shelter.objects.filter(code__in=chunk):
-                rows[shelter.code] = ServiceRow(
-                    0,
-                    shelter.code,
-                    "HRT",
-                    shelter.name,
-                    shelter.district_id,
-                    shelter.opened_on,
-                    shelter.closed_on,
-                    shelter.capacity,
-                )
-        return rows
+    def kind_of(self, stored: Shelter) -> str:
+        return "HRT"
+
+    def capacity_of(self, stored: Shelter) -> int:
+        return stored.capacity
+
+    def extra_fields(self, row: ServiceRow) -> dict[str, Any]:
+        # The address is confidential and never travels in files.
+        return {"address": "", "capacity": row.capacity}
 
     def check(self, row: ServiceRow) -> list[tuple[str, str]]:
         if row.capacity is None:
@@ -121,23 +110,6 @@ class ShelterHandler:
                 ("CAPACIDAD", _("Write a whole number from 1 to %(max)d.") % {"max": CAPACITY_MAX})
             ]
         return []
-
-    def create(self, rows: list[ServiceRow]) -> None:
-        Shelter.objects.bulk_create(
-            [
-                Shelter(
-                    code=row.code,
-                    name=row.name,
-                    district_id=row.district_id,
-                    address="",
-                    capacity=row.capacity,
-                    opened_on=row.opened_on,
-                    closed_on=row.closed_on,
-                )
-                for row in rows
-            ],
-            batch_size=500,
-        )
 
 
 register_service_kind(ShelterHandler())
@@ -185,12 +157,6 @@ class StoredStay:
     discharged_on: date | None
 
 
-def overlap(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
-    """Whether two stays share a night. A stay ends on its discharge day, so leaving one shelter
-    and entering another on the same day (a transfer) is no overlap; None is an open end."""
-    return (other_end is None or start < other_end) and (end is None or other_start < end)
-
-
 @register
 class StayImporter(Importer):
     kind = "stays"
@@ -205,15 +171,15 @@ class StayImporter(Importer):
         source = self.source
         self.today = timezone.localdate()
         self.shelters: dict[str, Shelter] = {}
-        for chunk in _in_chunks(c.upper() for c in source.column(SHELTER) if c):
+        for chunk in in_query_chunks(c.upper() for c in source.column(SHELTER) if c):
             self.shelters.update((s.code, s) for s in Shelter.objects.filter(code__in=chunk))
         self.services: dict[str, int] = {}
-        for chunk in _in_chunks(c.upper() for c in source.column(SERVICE) if c):
+        for chunk in in_query_chunks(c.upper() for c in source.column(SERVICE) if c):
             self.services.update(
                 CareService.objects.filter(code__in=chunk).values_list("code", "pk")
             )
         self.persons: dict[str, Person] = {}
-        for chunk in _in_chunks(v for v in source.column(PERSON) if v):
+        for chunk in in_query_chunks(v for v in source.column(PERSON) if v):
             self.persons.update(
                 (p.external_id, p)
                 for p in Person.objects.filter(external_id__in=chunk).only(
@@ -222,7 +188,7 @@ class StayImporter(Importer):
             )
         self.stored_stays: dict[int, list[StoredStay]] = defaultdict(list)
         self.stored_keys: dict[tuple[int, int, date], StoredStay] = {}
-        for chunk in _in_chunks(p.pk for p in self.persons.values()):
+        for chunk in in_query_chunks(p.pk for p in self.persons.values()):
             for pk, person_id, shelter_id, code, admitted_on, discharged_on in Stay.objects.filter(
                 person_id__in=chunk
             ).values_list(
@@ -232,12 +198,12 @@ class StayImporter(Importer):
                 self.stored_stays[person_id].append(stay)
                 self.stored_keys[(person_id, shelter_id, admitted_on)] = stay
         self.open_stays = self.count_open(s.pk for s in self.shelters.values())
-        self.cases = self.load_cases()
+        self.cases = stored_cases(source, self.services)
 
     @staticmethod
     def count_open(shelter_pks: Iterable[int]) -> Counter:
         counts: Counter = Counter()
-        for chunk in _in_chunks(shelter_pks):
+        for chunk in in_query_chunks(shelter_pks):
             counts.update(
                 dict(
                     Stay.objects.open()
@@ -248,22 +214,6 @@ class StayImporter(Importer):
                 )
             )
         return counts
-
-    def load_cases(self) -> dict[tuple[int, str], Case]:
-        numbers: dict[int, set[str]] = defaultdict(set)
-        codes, wanted = self.source.column(SERVICE), self.source.column(NUMBER)
-        for code, number in zip(codes, wanted, strict=True):
-            service_id = self.services.get(code.upper())
-            if service_id and number:
-                numbers[service_id].add(number)
-        cases = {}
-        for service_id, service_numbers in numbers.items():
-            for chunk in _in_chunks(service_numbers):
-                for case in Case.objects.filter(service_id=service_id, number__in=chunk).only(
-                    "pk", "service_id", "number"
-                ):
-                    cases[(service_id, case.number)] = case
-        return cases
 
     # Checking.
 
@@ -276,6 +226,10 @@ class StayImporter(Importer):
                 report.errors.extend(errors)
             else:
                 parsed.append(row)
+        implausible = self.against_family(parsed)
+        report.errors.extend(implausible)
+        refused = {error.line for error in implausible}
+        parsed = [row for row in parsed if row.line not in refused]
 
         self.new_rows: list[StayRow] = []
         first_sex: dict[str, tuple[int, int]] = {}
@@ -337,106 +291,78 @@ class StayImporter(Importer):
 
     def parse(self, line: int, record: dict[str, str]) -> tuple[StayRow | None, list[RowError]]:
         """Read one row on its own; return it (None when it has errors) and its errors."""
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str) -> None:
-            errors.append(RowError(line, column, reason))
-
-        code = record[SHELTER].upper()
+        cells = Cells(line, record)
+        code = cells[SHELTER].upper()
         shelter = self.shelters.get(code)
         if not code:
-            error(SHELTER, _("This value is required."))
+            cells.error(SHELTER, _("This value is required."))
         elif shelter is None:
-            error(SHELTER, _("No shelter has the code %(code)s.") % {"code": code})
+            cells.error(SHELTER, _("No shelter has the code %(code)s.") % {"code": code})
+        external_id = cells.read(PERSON, read_text, max_length=EXTERNAL_ID_MAX, required=True)
+        sex = cells.read(
+            SEX,
+            read_choice,
+            {"0": Sex.FEMALE, "1": Sex.MALE},
+            message=_("Use 0 (female) or 1 (male)."),
+            required=True,
+        )
+        age = cells.read(AGE, read_whole_number, maximum=MAX_AGE, required=True)
+        admitted_on = cells.read(ADMITTED, read_date, required=True, today=self.today)
+        discharged_on = cells.read(DISCHARGED, read_date, today=self.today)
+        self.check_dates(cells, shelter, admitted_on, discharged_on)
+        case = self.read_case(cells)
+        if cells.errors:
+            return None, cells.errors
+        row = StayRow(
+            line, shelter, external_id, sex, age, admitted_on, discharged_on, cells[FAMILY], case
+        )
+        return row, cells.errors
 
-        external_id = record[PERSON]
-        if not external_id:
-            error(PERSON, _("This value is required."))
-        elif len(external_id) > EXTERNAL_ID_MAX:
-            error(PERSON, _("Use at most %(max)d characters.") % {"max": EXTERNAL_ID_MAX})
-
-        sex = None
-        if not record[SEX]:
-            error(SEX, _("This value is required."))
-        elif record[SEX] in ("0", "1"):
-            sex = int(record[SEX])
-        else:
-            error(SEX, _("Use 0 (female) or 1 (male)."))
-
-        age = None
-        if not record[AGE]:
-            error(AGE, _("This value is required."))
-        elif record[AGE].isdigit() and record[AGE].isascii() and int(record[AGE]) <= MAX_AGE:
-            age = int(record[AGE])
-        else:
-            error(AGE, _("Write a whole number from 0 to %(max)d.") % {"max": MAX_AGE})
-
-        admitted_on = self.date(record[ADMITTED], ADMITTED, error, required=True)
-        discharged_on = self.date(record[DISCHARGED], DISCHARGED, error)
+    def check_dates(
+        self,
+        cells: Cells,
+        shelter: Shelter | None,
+        admitted_on: date | None,
+        discharged_on: date | None,
+    ) -> None:
+        """The rules between one row's dates and its shelter (None: the cell did not read)."""
         if admitted_on and discharged_on and discharged_on < admitted_on:
-            error(DISCHARGED, _("The discharge date cannot be before the admission."))
-        if shelter and admitted_on and not shelter.is_open_on(admitted_on):
-            error(ADMITTED, _("The shelter %(code)s is not open on that date.") % {"code": code})
-        elif (
-            shelter
-            and admitted_on
-            and shelter.closed_on
-            # Discharged, or still there today: either way within the shelter's life.
-            and (discharged_on or self.today) > shelter.closed_on
-        ):
-            error(
+            cells.error(DISCHARGED, _("The discharge date cannot be before the admission."))
+        if shelter is None or admitted_on is None:
+            return
+        if not shelter.is_open_on(admitted_on):
+            cells.error(
+                ADMITTED,
+                _("The shelter %(code)s is not open on that date.") % {"code": shelter.code},
+            )
+        # Discharged, or still there today: either way within the shelter's life.
+        elif shelter.closed_on and (discharged_on or self.today) > shelter.closed_on:
+            cells.error(
                 DISCHARGED,
                 _("The shelter %(code)s closed on %(date)s: the stay must end by that day.")
-                % {"code": code, "date": shelter.closed_on.strftime("%d/%m/%Y")},
+                % {"code": shelter.code, "date": shelter.closed_on.strftime("%d/%m/%Y")},
             )
 
-        case = self.read_case(record.get(SERVICE, "").upper(), record.get(NUMBER, ""), error)
-        if errors:
-            return None, errors
-        row = StayRow(
-            line,
-            shelter,
-            external_id,
-            sex,
-            age,
-            admitted_on,
-            discharged_on,
-            record.get(FAMILY, ""),
-            case,
-        )
-        return row, errors
-
-    def date(self, text: str, column: str, error, *, required: bool = False) -> date | None:
-        if not text:
-            if required:
-                error(column, _("This value is required."))
-            return None
-        try:
-            value = parse_date(text)
-        except ValueError:
-            error(column, _("Write the date as YYYY-MM-DD or DD/MM/YYYY."))
-            return None
-        if value > self.today:
-            error(column, _("The date cannot be in the future."))
-            return None
-        return value
-
-    def read_case(self, code: str, number: str, error) -> Case | None:
+    def read_case(self, cells: Cells) -> Case | None:
+        """The stored case that CODIGO_SERVICIO and NUMERO_CASO name (both or neither)."""
+        code, number = cells[SERVICE].upper(), cells[NUMBER]
         if not code and not number:
             return None
         if not code or not number:
-            error(
+            cells.error(
                 NUMBER if code else SERVICE,
                 _("Give both the service code and the case number, or neither."),
             )
             return None
         service_id = self.services.get(code)
         if service_id is None:
-            error(SERVICE, _("No service has the code %(code)s.") % {"code": code})
+            cells.error(SERVICE, _("No service has the code %(code)s.") % {"code": code})
             return None
         case = self.cases.get((service_id, number))
         if case is None:
-            error(NUMBER, _("The service %(code)s has no case with this number.") % {"code": code})
+            cells.error(
+                NUMBER, _("The service %(code)s has no case with this number.") % {"code": code}
+            )
         return case
 
     def against_people(
@@ -452,6 +378,26 @@ class StayImporter(Importer):
         if sex != row.sex:
             return SEX, _("The same person has the other sex on line %(line)d.") % {"line": line}
         return None
+
+    @staticmethod
+    def against_family(rows: list[StayRow]) -> list[RowError]:
+        """The rows of a family group whose age does not fit a child of its woman (the rule the
+        admission page keeps, shelters/rules.py)."""
+        families: dict[tuple[int, str, date], list[StayRow]] = defaultdict(list)
+        for row in rows:
+            if row.family:
+                families[(row.shelter.pk, row.family, row.admitted_on)].append(row)
+        errors = []
+        for members in families.values():
+            women = [row for row in members if row.role == Stay.Role.WOMAN]
+            children = [row for row in members if row.role == Stay.Role.CHILD]
+            if len(women) != 1:
+                continue  # no woman, or sisters admitted together: nothing to compare with
+            for index, _field, message in rules.family_problems(
+                women[0].age, [row.age for row in children]
+            ):
+                errors.append(RowError(children[index].line, AGE, str(message)))
+        return errors
 
     def against_stays(self, row: StayRow, earlier: list[StayRow]) -> tuple[str, str] | None:
         """One open stay at most, and no overlap: with stored stays, then the file's earlier
@@ -470,17 +416,15 @@ class StayImporter(Importer):
                         "This person already has an open stay on line %(line)d."
                     ) % {"line": other.line}
         start, end = row.admitted_on, row.discharged_on
-        for stay in stored:
-            if overlap(start, end, stay.admitted_on, stay.discharged_on):
-                return ADMITTED, _(
-                    "This stay overlaps a stay already stored in the shelter %(code)s "
-                    "(admitted on %(date)s)."
-                ) % {"code": stay.shelter_code, "date": stay.admitted_on.strftime("%d/%m/%Y")}
-        for other in earlier:
-            if overlap(start, end, other.admitted_on, other.discharged_on):
-                return ADMITTED, _("This stay overlaps the stay on line %(line)d.") % {
-                    "line": other.line
-                }
+        if stay := rules.clashing_stay(start, end, stored):
+            return ADMITTED, _(
+                "This stay overlaps a stay already stored in the shelter %(code)s "
+                "(admitted on %(date)s)."
+            ) % {"code": stay.shelter_code, "date": stay.admitted_on.strftime("%d/%m/%Y")}
+        if other := rules.clashing_stay(start, end, earlier):
+            return ADMITTED, _("This stay overlaps the stay on line %(line)d.") % {
+                "line": other.line
+            }
         return None
 
     # Storing.
@@ -491,6 +435,7 @@ class StayImporter(Importer):
             return
         self.lock_and_recheck(rows)
 
+        # SQLite and PostgreSQL, the databases supported, set the new ids on the objects.
         people = dict(self.persons)
         if self.new_people:
             sex_of = {}
@@ -500,14 +445,7 @@ class StayImporter(Importer):
                 [Person(external_id=key, sex=sex_of[key]) for key in self.new_people],
                 batch_size=BATCH_SIZE,
             )
-            if created and created[0].pk is None:
-                # Backends that cannot return the new ids from a bulk insert.
-                for chunk in _in_chunks(self.new_people):
-                    people.update(
-                        (p.external_id, p) for p in Person.objects.filter(external_id__in=chunk)
-                    )
-            else:
-                people.update((p.external_id, p) for p in created)
+            people.update((person.external_id, person) for person in created)
 
         stays = [
             Stay(
@@ -524,51 +462,39 @@ class StayImporter(Importer):
             for row in rows
         ]
         Stay.objects.bulk_create(stays, batch_size=BATCH_SIZE)
-        if stays[0].pk is None:
-            ids = {}
-            for chunk in _in_chunks(stay.person_id for stay in stays):
-                ids.update(
-                    ((person_id, shelter_id, admitted_on), pk)
-                    for pk, person_id, shelter_id, admitted_on in Stay.objects.filter(
-                        person_id__in=chunk
-                    ).values_list("pk", "person_id", "shelter_id", "admitted_on")
-                )
-            for stay in stays:
-                stay.pk = ids[(stay.person_id, stay.shelter_id, stay.admitted_on)]
 
         entries = []
-        source = {"file": self.source.name}
         for row, stay in zip(rows, stays, strict=True):
             entries.append(
-                ShelterLog(
-                    shelter=row.shelter,
-                    stay=stay,
-                    user=self.user,
-                    action=ShelterLog.Action.ADMIT,
-                    changes={
-                        "admitted_on": row.admitted_on.isoformat(),
-                        "role": stay.role,
-                        "family_group": str(stay.family_group),
-                        **source,
-                        "line": row.line,
-                    },
+                self.log_entry(
+                    row,
+                    stay,
+                    ShelterLog.Action.ADMIT,
+                    admitted_on=row.admitted_on.isoformat(),
+                    role=stay.role,
+                    family_group=str(stay.family_group),
                 )
             )
             if row.discharged_on:
                 entries.append(
-                    ShelterLog(
-                        shelter=row.shelter,
-                        stay=stay,
-                        user=self.user,
-                        action=ShelterLog.Action.DISCHARGE,
-                        changes={
-                            "discharged_on": row.discharged_on.isoformat(),
-                            **source,
-                            "line": row.line,
-                        },
+                    self.log_entry(
+                        row,
+                        stay,
+                        ShelterLog.Action.DISCHARGE,
+                        discharged_on=row.discharged_on.isoformat(),
                     )
                 )
         ShelterLog.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+
+    def log_entry(self, row: StayRow, stay: Stay, action: str, **changes) -> ShelterLog:
+        """The shelter log entry of a stored row, naming the file and the line."""
+        return ShelterLog(
+            shelter=row.shelter,
+            stay=stay,
+            user=self.user,
+            action=action,
+            changes={**changes, "file": self.source.name, "line": row.line},
+        )
 
     def lock_and_recheck(self, rows: list[StayRow]) -> None:
         """Lock the shelters, then the known people (pk order, as the actions do), and check
@@ -583,15 +509,11 @@ class StayImporter(Importer):
         person_pks = sorted(
             {self.persons[r.external_id].pk for r in rows if r.external_id in self.persons}
         )
-        for chunk in _in_chunks(person_pks):
+        for chunk in in_query_chunks(person_pks):
             list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
 
-        changed = _(
-            "The database refused the import (another change happened meanwhile); "
-            "nothing was stored. Run it again."
-        )
         if len(locked) != len(shelter_pks):
-            raise ImportAborted(changed)
+            raise ImportAborted()
         open_now = self.count_open(shelter_pks)
         new_open = Counter(row.shelter.pk for row in rows if row.is_open)
         for pk, count in sorted(new_open.items()):
@@ -606,7 +528,7 @@ class StayImporter(Importer):
                 )
         known = {stay.pk for stays in self.stored_stays.values() for stay in stays}
         now = set()
-        for chunk in _in_chunks(person_pks):
+        for chunk in in_query_chunks(person_pks):
             now.update(Stay.objects.filter(person_id__in=chunk).values_list("pk", flat=True))
         if now - known:
-            raise ImportAborted(changed)
+            raise ImportAborted()

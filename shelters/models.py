@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from services.models import CareService, District, LogEntry
+from services.rules import MAX_AGE
 
-MAX_AGE = 120
 DUE_WITHIN_DAYS = 7
 ADULT_AGE = 18
 

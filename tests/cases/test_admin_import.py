@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from cases.admin_import import SESSION_KEY
 from cases.models import AuditEntry, Case
+from services.admin_import import SESSION_KEY
 from services.models import CareService
 from tests.csvfiles import write_csv
 from tests.factories import CaseFactory, DistrictFactory, UserFactory

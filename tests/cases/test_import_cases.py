@@ -46,7 +46,7 @@ def case_row(number="2023-1", **overrides):
     return {**row, **overrides}
 
 
-def test_minimal_utf8_comma_file_creates_open_cases_with_codes_and_defaults(cast, tmp_path):
+def test_minimal_utf8_comma_file_creates_open_cases_with_codes_and_unknowns(cast, tmp_path):
     path = write_csv(
         tmp_path / "casos.csv",
         [case_row("2023-1"), case_row("2023-2", FECHA_INGRESO="2024-01-10", EDAD_VICTIMA=0)],
@@ -59,8 +59,8 @@ def test_minimal_utf8_comma_file_creates_open_cases_with_codes_and_defaults(cast
     assert first.status == Case.Status.OPEN
     assert (first.intake_date, first.victim_age, first.violence_type) == (date(2023, 3, 15), 34, 2)
     assert (first.district_id, first.community, first.victim_name) == ("081201", None, "")
-    # Required by the model, absent from the file: the documented defaults.
-    assert (first.entry_route, first.aggressor_sex, first.relationship) == (1, 1, 1)
+    # Asked by the intake form, absent from the file: unknown, never invented.
+    assert (first.entry_route, first.aggressor_sex, first.relationship) == (None, None, None)
     assert (first.victim_peruvian, first.victim_disability, first.sons_0_17) == (True, False, 0)
     second = Case.objects.get(number="2023-2")
     assert (second.code, second.victim_age) == ("SAR-081201-2024-00001", 0)
@@ -199,7 +199,7 @@ FUTURE = (timezone.localdate() + timedelta(days=1)).isoformat()
         ({"GRITOS_INSULTOS": 2, "TIPO_VIOLENCIA": 1}, "GRITOS_INSULTOS"),
         ({"NUMERO_CASO": ""}, "NUMERO_CASO"),
         ({"NUMERO_CASO": "9" * 31}, "NUMERO_CASO"),
-        ({"SEXO_AGRESOR": ""}, "SEXO_AGRESOR"),
+        ({"SEXO_AGRESOR": "3"}, "SEXO_AGRESOR"),
         ({"VICTIMA_PERUANA": "si"}, "VICTIMA_PERUANA"),
         ({"HIJAS_VIVAS_0_17": 31}, "HIJAS_VIVAS_0_17"),
         ({"TIPO_DOCUMENTO": "LE"}, "TIPO_DOCUMENTO"),
@@ -438,7 +438,7 @@ def test_one_import_audit_entry_per_created_case(cast, tmp_path):
     ]
     assert entries[0].changes["file"] == "casos.csv"
     assert entries[0].changes["line"] == 2
-    assert entries[1].changes["defaults"] == [
+    assert entries[1].changes["unknown"] == [
         "FORMA_INGRESO",
         "SEXO_AGRESOR",
         "VINCULO_AGRESOR_VICTIMA",

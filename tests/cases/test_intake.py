@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -10,40 +10,6 @@ from services.models import Community
 from tests.factories import CaseFactory, CommunityFactory, DistrictFactory
 
 CREATE = reverse("case_create")
-
-
-@pytest.fixture
-def intake(cast):
-    """Valid intake data for a case of service A, residing in service A's district."""
-    district = cast.service_a.district
-    return {
-        "service": cast.service_a.code,
-        "intake_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
-        "condition": "1",
-        "entry_route": "1",
-        "victim_name": "Rosa Quispe Huamán",
-        "victim_document_type": "DNI",
-        "victim_document_number": "41234567",
-        "victim_age": "34",
-        "victim_sex": "0",
-        "victim_peruvian": "on",
-        "region": district.province.region_id,
-        "province": district.province_id,
-        "district": district.code,
-        "aggressor_sex": "1",
-        "relationship": "1",
-        "partner_relationship": "3",
-        "violence_type": "2",
-        "violence_acts": ["BOFETADAS", "EMPUJONES"],
-        "risk_level": "3",
-        "daughters_0_17": "1",
-        "sons_0_17": "0",
-        "daughters_18_plus": "0",
-        "sons_18_plus": "0",
-        "complaint_filed": "false",
-        "wants_to_file": "true",
-        "protective_measures": "unknown",
-    }
 
 
 def post(as_user, member, data):
@@ -134,7 +100,7 @@ def test_a_new_community_is_added_to_the_district(cast, as_user, intake):
         ({"victim_document_type": ""}, "victim_document_type", "tipo"),
         ({"victim_sex": "1", "victim_pregnant": "true"}, "victim_pregnant", "mujer"),
         ({"victim_peruvian": ""}, "victim_country", "país"),
-        ({"violence_acts": ["GRITOS_INSULTOS"]}, "violence_acts", "no corresponden"),
+        ({"violence_acts": ["GRITOS_INSULTOS"]}, "violence_acts", "no corresponde"),
         ({"partner_relationship": ""}, "partner_relationship", "tipo de vínculo"),
         ({"risk_level": "4"}, "risk_level", "opción válida"),
         ({"condition": "9"}, "condition", "opción válida"),
@@ -188,8 +154,12 @@ def test_a_known_document_cannot_be_a_new_case(cast, as_user, intake):
 
 
 def test_repeat_check_answers_yes_or_no_by_post_only(cast, as_user):
-    CaseFactory(service=cast.service_b, victim_document_number="41234567")
-    CaseFactory(service=cast.service_b, victim_document_number="41234567")
+    CaseFactory(
+        service=cast.service_b, victim_document_type="DNI", victim_document_number="41234567"
+    )
+    CaseFactory(
+        service=cast.service_b, victim_document_type="DNI", victim_document_number="41234567"
+    )
     client = as_user(cast.caseworker_a)
 
     assert client.get(reverse("case_repeat_check"), {"document": "41234567"}).status_code == 405

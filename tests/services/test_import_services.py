@@ -4,7 +4,15 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from services import importers
-from services.csvimport import parse_date, read_csv, run_import
+from services.csvimport import (
+    Invalid,
+    importer_kinds,
+    parse_date,
+    read_code,
+    read_csv,
+    read_whole_number,
+    run_import,
+)
 from services.models import CareService
 from tests.csvfiles import errors_of, import_services, write_csv
 from tests.factories import CareServiceFactory, DistrictFactory
@@ -257,3 +265,30 @@ def test_a_header_that_is_not_csv_is_a_clear_error(db, tmp_path):
     path.write_text('CODIGO,"TIPO\n' + "x" * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(CommandError, match="Línea 1"):
         call_command("import_csv", "--kind", "services", str(path))
+
+
+def test_every_app_registers_its_kinds_when_django_starts():
+    # The command and the admin offer what the apps' AppConfig.ready registered.
+    assert importer_kinds() == ["cases", "services", "stays"]
+    assert sorted(importers.SERVICE_KINDS) == ["CAI", "CEM", "HRT", "SAR"]
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("import_csv", "--kind", "measures", "x.csv")
+
+
+@pytest.mark.parametrize(
+    ("read", "options"),
+    [(read_whole_number, {}), (read_whole_number, {"positive": True}), (read_code, {"codes": {2}})],
+)
+@pytest.mark.parametrize("text", ["²", "٢", "-2", "2.0"])
+def test_a_number_cell_takes_ascii_digits_only(read, options, text):
+    # "²".isdigit() holds, but int("²") fails: the cell is refused with a reason, not a crash.
+    with pytest.raises(Invalid):
+        read(text, **options)
+
+
+def test_a_capacity_in_other_digits_is_a_row_error(districts, tmp_path):
+    path = write_csv(tmp_path / "servicios.csv", [service(TIPO="HRT", CAPACIDAD="²")])
+
+    report = run_import("services", path)
+
+    assert errors_of(report) == {(2, "CAPACIDAD")}

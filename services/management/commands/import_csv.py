@@ -1,3 +1,5 @@
+"""`import_csv --kind KIND FILE [--skip-invalid]`: run a CSV import (services.csvimport)."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation

@@ -1,5 +1,8 @@
 """The administrators' CSV import: upload, preview (stores nothing), confirm.
 
+`csv_import_urls` gives the pages to the model admin that shows them (the cases' admin, at
+`/admin/cases/case/import/`); they offer every registered kind of file.
+
 The upload waits under `var/imports/` (setting CSV_IMPORT_DIR) as `<token>.csv`, the token being
 random and kept in the administrator's session; the file is deleted once stored or cancelled, and
 uploads older than a day are swept away, since they may hold victims' data. The admin never writes
@@ -12,7 +15,7 @@ import secrets
 import time
 from pathlib import Path
 
-from django import forms
+from django import forms, urls
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,9 +25,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from services.csvimport import (
+from .csvimport import (
     ImportAborted,
     ImportFileError,
+    Report,
     importer_for,
     importer_kinds,
     run_import,
@@ -134,6 +138,11 @@ class CsvImportViews:
             self.forget(request, token, path)
             messages.error(request, str(error))
             return redirect("admin:csv_import")
+        return self.render_preview(request, token, entry, report)
+
+    def render_preview(
+        self, request: HttpRequest, token: str, entry: dict, report: Report
+    ) -> HttpResponse:
         return TemplateResponse(
             request,
             "admin/csv_import/preview.html",
@@ -167,18 +176,7 @@ class CsvImportViews:
             return redirect("admin:csv_import")
         if not report.stored:
             # The data changed since the preview and the file no longer imports as a whole.
-            return TemplateResponse(
-                request,
-                "admin/csv_import/preview.html",
-                self.context(
-                    request,
-                    report=report,
-                    entry=entry,
-                    token=token,
-                    kind_label=importer_for(entry["kind"]).label,
-                    summary=summary_lines(report),
-                ),
-            )
+            return self.render_preview(request, token, entry, report)
         self.forget(request, token, path)
         messages.success(request, _("Import stored.") + " " + " ".join(summary_lines(report)))
         if report.errors:
@@ -197,3 +195,16 @@ class CsvImportViews:
             self.forget(request, token, path)
             messages.info(request, _("Import cancelled: nothing was stored."))
         return redirect("admin:csv_import")
+
+
+def csv_import_urls(model_admin) -> list[urls.URLPattern]:
+    """The import's pages, for `model_admin.get_urls()`: they take its site's layout and its
+    app's breadcrumbs, and are named `admin:csv_import*`."""
+    views = CsvImportViews(model_admin.admin_site, model_admin.opts)
+    wrap = model_admin.admin_site.admin_view
+    return [
+        urls.path("import/", wrap(views.upload), name="csv_import"),
+        urls.path("import/<str:token>/", wrap(views.preview), name="csv_import_preview"),
+        urls.path("import/<str:token>/confirm/", wrap(views.confirm), name="csv_import_confirm"),
+        urls.path("import/<str:token>/cancel/", wrap(views.cancel), name="csv_import_cancel"),
+    ]
