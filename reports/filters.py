@@ -1,4 +1,5 @@
-"""The period and filters every report takes: `from`..`to` (or `year`), region, kind, service."""
+"""The period and filters every report takes: `from`..`to` (or `year`), region, kind, service,
+and the answer's `format` (and, for the cases report, the `by` dimension)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from services.dates import DateInput
-from services.models import Region
 
 SERVICE_KINDS = ["CEM", "SAR", "CAI", "HRT"]
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+# Every report answers in each of these; the first is the default.
+FORMATS = ("html", "json", "csv", "xlsx")
+# Dates in a report's address are ISO whatever the language, as the date picker sends them:
+# 31/12/2025 would read as another day (or none) in English.
+ISO_DATE = "%Y-%m-%d"
+DATE_MESSAGE = _("Write the date as year-month-day, for example 2025-12-31.")
 
 
 @dataclass(frozen=True)
@@ -28,19 +35,60 @@ class ReportFilters:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
+def one_of(message, value: str, names) -> forms.ValidationError:
+    return forms.ValidationError(message, params={"value": value, "names": ", ".join(names)})
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """A region by its 2-digit INEI code (the URL parameter), shown by its name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
 class ReportFilterForm(forms.Form):
-    """Read the query string of a report. The default period is the current calendar year."""
+    """Read the query string of a report. The default period is the current calendar year.
+
+    `regions`, `services` and `shelters` are what the asker may see: a region, service or
+    shelter outside them is refused exactly like one that does not exist, so that the answer
+    gives nothing away.
+    """
 
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
-    from_ = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    region = forms.CharField(label=_("Region"), required=False, max_length=2)
+    from_ = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        input_formats=[ISO_DATE],
+        error_messages={"invalid": DATE_MESSAGE},
+    )
+    to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        input_formats=[ISO_DATE],
+        error_messages={"invalid": DATE_MESSAGE},
+    )
+    region = RegionChoiceField(
+        label=_("Region"),
+        required=False,
+        queryset=None,
+        to_field_name="code",
+        empty_label=_("All regions"),
+        error_messages={"invalid_choice": _("%(value)s is not a region of your scope.")},
+    )
     service_kind = forms.ChoiceField(
         label=_("Kind of service"),
         required=False,
         choices=[("", _("All kinds"))] + [(kind, kind) for kind in SERVICE_KINDS],
     )
     service = forms.CharField(label=_("Service code"), required=False, max_length=20)
+    format = forms.CharField(required=False)
+
+    def __init__(self, data, *, regions: QuerySet, services: QuerySet, shelters: QuerySet):
+        super().__init__(data)
+        self.fields["region"].queryset = regions
+        self.services, self.shelters = services, shelters
 
     def add_prefix(self, field_name):
         # `from` is a Python keyword: the field is `from_`, its parameter is `from`.
@@ -61,15 +109,23 @@ class ReportFilterForm(forms.Form):
     def clean_to(self):
         return self._within_years("to")
 
-    def clean_region(self):
-        region = self.cleaned_data["region"].strip()
-        if region and not (region.isdigit() and len(region) == 2):
-            raise forms.ValidationError(_("A region is its 2-digit INEI code, e.g. 08."))
-        if region and not Region.objects.filter(code=region).exists():
+    def clean_service(self):
+        code = self.cleaned_data["service"].strip().upper()
+        if code and not (
+            self.services.filter(code=code).exists() or self.shelters.filter(code=code).exists()
+        ):
             raise forms.ValidationError(
-                _("There is no region with code %(code)s."), params={"code": region}
+                _("There is no service or shelter with code %(code)s in your scope."),
+                code="invalid_choice",
+                params={"code": code},
             )
-        return region
+        return code
+
+    def clean_format(self):
+        fmt = self.cleaned_data["format"].strip().lower() or FORMATS[0]
+        if fmt not in FORMATS:
+            raise one_of(_("Unknown format: choose one of %(names)s."), fmt, FORMATS)
+        return fmt
 
     def clean(self):
         data = super().clean()
@@ -91,15 +147,46 @@ class ReportFilterForm(forms.Form):
         data["start"], data["end"] = start, end
         return data
 
+    def requested_format(self) -> str:
+        """The format asked for, if it is a known one; otherwise the page (html)."""
+        fmt = str(self.data.get("format", "")).strip().lower()
+        return fmt if fmt in FORMATS else FORMATS[0]
+
     def filters(self) -> ReportFilters:
         data = self.cleaned_data
+        region = data.get("region")
         return ReportFilters(
             start=data["start"],
             end=data["end"],
-            region=data.get("region", ""),
+            region=region.code if region else "",
             service_kind=data.get("service_kind", ""),
-            service=data.get("service", "").strip().upper(),
+            service=data.get("service", ""),
         )
+
+
+class CasesReportForm(ReportFilterForm):
+    """The cases report adds the dimension to break the cases down by (`by`, default month)."""
+
+    by = forms.CharField(required=False)
+
+    dimensions: tuple[str, ...] = ()
+
+    def __init__(self, data, *, dimensions, **kwargs):
+        super().__init__(data, **kwargs)
+        self.dimensions = tuple(dimensions)
+
+    def clean_by(self):
+        dimension = self.cleaned_data["by"].strip() or self.dimensions[0]
+        if dimension not in self.dimensions:
+            raise one_of(
+                _("Unknown breakdown: choose one of %(names)s."), dimension, self.dimensions
+            )
+        return dimension
+
+
+def last_full_year() -> int:
+    """The open-data table's default year: the last calendar year that has ended."""
+    return timezone.localdate().year - 1
 
 
 class OpenDataForm(forms.Form):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils.translation import gettext
 
 from cases import registry
 from cases.models import Case
@@ -35,6 +36,12 @@ DIMENSIONS = [
     "service_kind",
     "service",
 ]
+# Dimensions that are a coded field of the case: the field and its registry variable (labels).
+CODED_DIMENSIONS = {
+    "sex": ("victim_sex", "SEXO_VICTIMA"),
+    "violence_type": ("violence_type", "TIPO_VIOLENCIA"),
+    "risk_level": ("risk_level", "NIVEL_DE_RIESGO_VICTIMA"),
+}
 
 
 def age_group_key(low: int, high: int | None) -> str:
@@ -131,10 +138,19 @@ def network(
     return result
 
 
-def _labelled(codes_labels, counts: dict) -> list[dict]:
-    return [
-        {"key": key, "label": label, "count": counts.get(key, 0)} for key, label in codes_labels
-    ]
+def _rows(labelled, counts: dict) -> list[dict]:
+    """Rows of `labelled` (key, label) pairs with their counts, zeros included.
+
+    A value that is not among them still counts, under its own key; cases whose value is
+    unknown (NULL) count under "No registrado", key null, as the ministry's bulletins do.
+    """
+    labelled = [(key, str(label)) for key, label in labelled]
+    known = {key for key, _label in labelled}
+    labelled += [(key, str(key)) for key in counts if key is not None and key not in known]
+    rows = [{"key": key, "label": label, "count": counts.get(key, 0)} for key, label in labelled]
+    if counts.get(None):
+        rows.append({"key": None, "label": gettext("Not recorded"), "count": counts[None]})
+    return rows
 
 
 def _months(start: date, end: date) -> list[str]:
@@ -157,62 +173,42 @@ def _age_group_expression():
     return SqlCase(*whens, output_field=CharField())
 
 
+def _grouped(cases: QuerySet[Case], expression) -> dict:
+    """Cases counted by the value of `expression` (a field name or an expression)."""
+    if isinstance(expression, str):
+        cases = cases.values(k=F(expression))
+    else:
+        cases = cases.annotate(k=expression).values("k")
+    return dict(cases.annotate(n=Count("pk")).values_list("k", "n"))
+
+
 def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension: str) -> dict:
     """Cases in the period broken down by one dimension: rows of key, label and count."""
     cases = cases_in(services, filters).order_by()
     if dimension == "month":
-        grouped = {
-            month.strftime("%Y-%m"): n
-            for month, n in cases.annotate(k=TruncMonth("intake_date"))
-            .values("k")
-            .annotate(n=Count("pk"))
-            .values_list("k", "n")
-        }
-        rows = [
-            {"key": key, "label": key, "count": grouped.get(key, 0)}
-            for key in _months(filters.start, filters.end)
-        ]
-    elif dimension in ("sex", "violence_type", "risk_level"):
-        field, variable = {
-            "sex": ("victim_sex", "SEXO_VICTIMA"),
-            "violence_type": ("violence_type", "TIPO_VIOLENCIA"),
-            "risk_level": ("risk_level", "NIVEL_DE_RIESGO_VICTIMA"),
-        }[dimension]
-        counts = dict(cases.values(field).annotate(n=Count("pk")).values_list(field, "n"))
-        rows = _labelled(registry.choices(variable), counts)
+        counts = _grouped(cases, TruncMonth("intake_date"))
+        counts = {(month.strftime("%Y-%m") if month else None): n for month, n in counts.items()}
+        rows = _rows([(key, key) for key in _months(filters.start, filters.end)], counts)
+    elif dimension in CODED_DIMENSIONS:
+        field, variable = CODED_DIMENSIONS[dimension]
+        rows = _rows(registry.choices(variable), _grouped(cases, field))
     elif dimension == "age_group":
-        counts = dict(
-            cases.annotate(k=_age_group_expression())
-            .values("k")
-            .annotate(n=Count("pk"))
-            .values_list("k", "n")
-        )
         keys = [age_group_key(low, high) for low, high in AGE_GROUPS]
-        rows = _labelled([(key, key) for key in keys], counts)
+        rows = _rows([(key, key) for key in keys], _grouped(cases, _age_group_expression()))
     elif dimension == "service_kind":
-        counts = dict(
-            cases.values("service__kind").annotate(n=Count("pk")).values_list("service__kind", "n")
-        )
-        rows = _labelled(CareService.Kind.choices, counts)
+        rows = _rows(CareService.Kind.choices, _grouped(cases, "service__kind"))
     elif dimension == "region":
-        region = Substr("service__district_id", 1, 2)
-        counts = dict(
-            cases.annotate(k=region).values("k").annotate(n=Count("pk")).values_list("k", "n")
-        )
+        counts = _grouped(cases, Substr("service__district_id", 1, 2))
         names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
-        rows = [
-            {"key": key, "label": names.get(key, key), "count": counts[key]}
-            for key in sorted(counts)
-        ]
+        known = sorted(key for key in counts if key is not None)
+        rows = _rows([(key, names.get(key, key)) for key in known], counts)
     elif dimension == "service":
-        counts = dict(
-            cases.values("service_id").annotate(n=Count("pk")).values_list("service_id", "n")
-        )
-        names = CareService.objects.filter(pk__in=counts).values_list("pk", "code", "name")
-        rows = sorted(
-            ({"key": code, "label": name, "count": counts[pk]} for pk, code, name in names),
-            key=lambda row: row["key"],
-        )
+        counts = _grouped(cases, "service_id")
+        names = list(CareService.objects.filter(pk__in=counts).values_list("pk", "code", "name"))
+        by_code = {code: counts[pk] for pk, code, _name in names}
+        if None in counts:
+            by_code[None] = counts[None]
+        rows = _rows(sorted((code, name) for _pk, code, name in names), by_code)
     else:
         raise ValueError(dimension)
     return {
@@ -368,4 +364,20 @@ def stays_for_reports(user) -> QuerySet[Stay]:
     return Stay.objects.filter(
         Q(shelter__in=shelters_for_reports(user).values("pk"))
         | Q(referring_service__in=scope.service_ids)
+    )
+
+
+def regions_for_reports(user) -> QuerySet[Region]:
+    """Regions whose figures this user may read, for the region filter: all (national,
+    administrators), a manager's or shelter staff's regions, and a caseworker's services'."""
+    scope = scope_for(user)
+    if scope.sees_all_services:
+        return Region.objects.all()
+    of_services = (
+        CareService.objects.filter(pk__in=scope.service_ids)
+        .annotate(region_code=Substr("district_id", 1, 2))
+        .values("region_code")
+    )
+    return Region.objects.filter(
+        Q(code__in=scope.manager_regions | scope.shelter_regions) | Q(code__in=of_services)
     )

@@ -1,6 +1,7 @@
 """Report pages for people, and the same numbers as JSON, CSV and XLSX.
 
-Views only orchestrate: check the scope, read the filters, call one query, render.
+Views only orchestrate: check the scope, read the filters, call one query; `exports.answer`
+answers in every format.
 """
 
 from django.http import JsonResponse
@@ -14,7 +15,8 @@ from services.queries import services_visible_to
 
 from . import exports, queries
 from .charts import bar_chart
-from .filters import OpenDataForm, ReportFilterForm
+from .exports import Report
+from .filters import CasesReportForm, OpenDataForm, ReportFilterForm, last_full_year
 
 DIMENSION_LABELS = {
     "month": gettext_lazy("Month"),
@@ -42,163 +44,130 @@ SHELTER_LABELS = {
     "men": gettext_lazy("Men"),
     "stays": gettext_lazy("Stays"),
 }
-EXPORT_FORMATS = ("json", "csv", "xlsx")
 
 
 def reads_reports(scope) -> bool:
     return scope.has_role
 
 
-def _filter_form(request) -> ReportFilterForm:
-    """The filters of the query string (an empty query string means the defaults)."""
-    return ReportFilterForm(request.GET)
+def _filter_form(request, form_class=ReportFilterForm, **kwargs) -> ReportFilterForm:
+    """The filters of the query string, checked against what the asker may see."""
+    return form_class(
+        request.GET,
+        regions=queries.regions_for_reports(request.user),
+        services=services_visible_to(request.user),
+        shelters=queries.shelters_for_reports(request.user),
+        **kwargs,
+    )
 
 
-def _invalid(request, form, template, context=None):
-    """Bad parameters: a 400 that names the parameter at fault, never a server error."""
-    if request.GET.get("format") in EXPORT_FORMATS:
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    return render(request, template, {"form": form, **(context or {})}, status=400)
+def _figures(title, data: dict, labels: dict, page=None) -> Report:
+    """A report of single figures (the keys of `labels`): one row in the files."""
 
+    def page_context():
+        figures = [(key, data[key], label) for key, label in labels.items()]
+        return {"figures": figures, **(page() if page else {})}
 
-def _flat_report(request, form, data, labels, *, name, template, context=None):
-    """Answer a report of single figures (the keys of `labels`) as JSON, CSV or a page."""
-    filters = form.filters()
-    fmt = request.GET.get("format")
-    if fmt == "json":
-        return JsonResponse(data)
-    if fmt == "csv":
-        return exports.csv_response(
-            f"{name}.csv",
-            ["from", "to", *labels],
-            [[filters.start.isoformat(), filters.end.isoformat(), *[data[k] for k in labels]]],
-        )
-    figures = [(key, data[key], label) for key, label in labels.items()]
-    return render(
-        request,
-        template,
-        {"form": form, "data": data, "filters": filters, "figures": figures, **(context or {})},
+    return Report(
+        title=title,
+        data=data,
+        header=list(labels.values()),
+        rows=[[data[key] for key in labels]],
+        page=page_context,
     )
 
 
 @never_cache
 @scope_required(reads_reports)
 def index(request):
-    return render(request, "reports/index.html", {"dimensions": DIMENSION_LABELS})
+    return render(
+        request,
+        "reports/index.html",
+        {"dimensions": DIMENSION_LABELS, "open_data_year": last_full_year()},
+    )
 
 
 @never_cache
 @scope_required(reads_reports)
 def rural_coverage(request):
-    form = _filter_form(request)
-    if not form.is_valid():
-        return _invalid(request, form, "reports/rural_coverage.html")
-    data = queries.rural_coverage(services_visible_to(request.user), form.filters())
-    return _flat_report(
-        request,
-        form,
-        data,
-        RURAL_LABELS,
-        name="cobertura-rural",
-        template="reports/rural_coverage.html",
+    def build(filters):
+        data = queries.rural_coverage(services_visible_to(request.user), filters)
+        return _figures(_("Rural coverage (SAR)"), data, RURAL_LABELS)
+
+    return exports.answer(
+        request, _filter_form(request), template="reports/rural_coverage.html", build=build
     )
 
 
 @never_cache
 @scope_required(reads_reports)
 def shelters(request):
-    form = _filter_form(request)
-    if not form.is_valid():
-        return _invalid(request, form, "reports/shelters.html")
     stays = queries.stays_for_reports(request.user)
-    data = queries.shelters_report(stays, form.filters())
-    context = {}
-    if request.GET.get("format") not in EXPORT_FORMATS:
-        by_month = queries.people_sheltered_by_month(stays, form.filters())
-        context = {
-            "by_month": by_month,
-            "chart": bar_chart(by_month, title=_("People sheltered each month")),
-        }
-    return _flat_report(
-        request,
-        form,
-        data,
-        SHELTER_LABELS,
-        name="personas-albergadas",
-        template="reports/shelters.html",
-        context=context,
+
+    def build(filters):
+        def page():
+            by_month = queries.people_sheltered_by_month(stays, filters)
+            chart = bar_chart(by_month, title=_("People sheltered each month"))
+            return {"by_month": by_month, "chart": chart}
+
+        data = queries.shelters_report(stays, filters)
+        return _figures(_("People sheltered (HRT)"), data, SHELTER_LABELS, page)
+
+    return exports.answer(
+        request, _filter_form(request), template="reports/shelters.html", build=build
     )
 
 
 @never_cache
 @scope_required(reads_reports)
 def network(request):
-    form = _filter_form(request)
-    if not form.is_valid():
-        return _invalid(request, form, "reports/network.html")
-    filters = form.filters()
-    data = queries.network(
-        services_visible_to(request.user), queries.shelters_for_reports(request.user), filters
-    )
-    rows = [[kind, data["opened"][kind], data["active"][kind]] for kind in data["opened"]]
-    fmt = request.GET.get("format")
-    if fmt == "json":
-        return JsonResponse(data)
-    if fmt == "csv":
-        period = [filters.start.isoformat(), filters.end.isoformat()]
-        return exports.csv_response(
-            "red.csv", ["from", "to", "kind", "opened", "active"], [period + row for row in rows]
+    def build(filters):
+        data = queries.network(
+            services_visible_to(request.user), queries.shelters_for_reports(request.user), filters
         )
-    chart_rows = [{"label": kind, "count": active} for kind, _opened, active in rows]
-    return render(
-        request,
-        "reports/network.html",
-        {
-            "form": form,
-            "data": data,
-            "filters": filters,
-            "rows": rows,
-            "chart": bar_chart(chart_rows, title=_("Services active in the period, by kind")),
-        },
+        rows = [[kind, data["opened"][kind], data["active"][kind]] for kind in data["opened"]]
+
+        def page():
+            chart_rows = [{"label": kind, "count": active} for kind, _opened, active in rows]
+            title = _("Services active in the period, by kind")
+            return {"rows": rows, "chart": bar_chart(chart_rows, title=title)}
+
+        return Report(
+            title=_("The network: services opened and active"),
+            sheet=_("Services opened and active"),
+            data=data,
+            header=[_("Kind"), _("Opened in the period"), _("Active in the period")],
+            rows=rows,
+            page=page,
+        )
+
+    return exports.answer(
+        request, _filter_form(request), template="reports/network.html", build=build
     )
 
 
 @never_cache
 @scope_required(reads_reports)
 def cases(request):
-    form = _filter_form(request)
-    dimension = request.GET.get("by", "month")
-    context = {"dimensions": DIMENSION_LABELS, "dimension": dimension}
-    if not form.is_valid() or dimension not in DIMENSION_LABELS:
-        if dimension not in DIMENSION_LABELS:
-            form.add_error(
-                None,
-                _("Unknown breakdown: choose one of %(names)s.")
-                % {"names": ", ".join(DIMENSION_LABELS)},
-            )
-        return _invalid(request, form, "reports/cases.html", context)
-    data = queries.cases_by(services_visible_to(request.user), form.filters(), dimension)
-    fmt = request.GET.get("format")
-    header = ["key", "label", "count"]
-    rows = [[row["key"], row["label"], row["count"]] for row in data["rows"]]
-    name = f"casos-por-{dimension}"
-    if fmt == "json":
-        return JsonResponse(data)
-    if fmt == "csv":
-        return exports.csv_response(f"{name}.csv", header, rows)
-    if fmt == "xlsx":
-        return exports.xlsx_response(f"{name}.xlsx", dimension, header, rows)
-    title = _("Cases by %(dimension)s") % {"dimension": DIMENSION_LABELS[dimension]}
-    return render(
-        request,
-        "reports/cases.html",
-        {
-            **context,
-            "form": form,
-            "data": data,
-            "filters": form.filters(),
-            "chart": bar_chart(data["rows"], title=title),
-        },
+    form = _filter_form(request, CasesReportForm, dimensions=DIMENSION_LABELS)
+
+    def build(filters):
+        dimension = form.cleaned_data["by"]
+        label = DIMENSION_LABELS[dimension]
+        title = _("Cases by %(dimension)s") % {"dimension": str(label).lower()}
+        data = queries.cases_by(services_visible_to(request.user), filters, dimension)
+        return Report(
+            title=title,
+            data=data,
+            header=[_("Code"), label, _("Cases")],
+            rows=[[row["key"], row["label"], row["count"]] for row in data["rows"]],
+            page=lambda: {"dimension": dimension, "chart": bar_chart(data["rows"], title=title)},
+        )
+
+    # The breakdown asked for, to keep it in the links and the form even when it is refused.
+    context = {"dimensions": DIMENSION_LABELS, "dimension": request.GET.get("by") or "month"}
+    return exports.answer(
+        request, form, template="reports/cases.html", build=build, context=context
     )
 
 

@@ -1,6 +1,6 @@
 """Reads of the network filtered by who is asking."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -38,8 +38,11 @@ def regions_visible_to(user) -> QuerySet[Region]:
     return Region.objects.filter(code__in=scope.manager_regions)
 
 
-def active_service_counts(services: QuerySet[CareService], on=None) -> dict[str, int]:
-    """Count the services active on a date (today by default) by kind, in one query."""
+def active_service_counts(
+    services: QuerySet[CareService], shelters: QuerySet | None = None, on=None
+) -> dict[str, int]:
+    """Count the services, and the shelters (HRT) if given, active on a date (today by
+    default) by kind, in one query."""
     on = on or timezone.localdate()
     counts = dict.fromkeys(CareService.Kind.values, 0)
     rows = (
@@ -49,5 +52,18 @@ def active_service_counts(services: QuerySet[CareService], on=None) -> dict[str,
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
     )
+    if shelters is not None:
+        counts["HRT"] = 0
+        # Shelters are not services (another table): their count joins the same query.
+        rows = rows.union(
+            shelters.filter(opened_on__lte=on)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=on))
+            .order_by()
+            .annotate(kind=Value("HRT", output_field=CharField()))
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n"),
+            all=True,
+        )
     counts.update(dict(rows))
     return counts

@@ -3,6 +3,8 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from shelters.models import Shelter
+
 from .decorators import scope_required
 from .forms import ServiceFilterForm
 from .models import CareService, Community, District, Province, Region
@@ -31,9 +33,11 @@ def home(request):
             [] if scope.sees_all_services else list(regions_visible_to(request.user))
         )
         managed = CareService.objects.all()
+        shelters = Shelter.objects.all()
         if not scope.sees_all_services:
             managed = managed.in_regions(scope.manager_regions)
-        context["service_counts"] = active_service_counts(managed)
+            shelters = shelters.in_regions(scope.manager_regions)
+        context["service_counts"] = active_service_counts(managed, shelters)
     if scope.is_shelter_staff:
         context["shelter_regions"] = list(Region.objects.filter(code__in=scope.shelter_regions))
     return render(request, "services/home.html", context)

@@ -36,5 +36,8 @@ def test_regional_manager_reads_charts_changes_the_period_and_downloads_csv(
         page.get_by_role("link", name="CSV").click()
     path = Path(download.value.path())
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    counts = {key: int(count) for key, _label, count in rows[1:]}
+    assert rows[0][:2] == ["Desde", "Hasta"]
+    # Desde, Hasta, then the key, its label and the count
+    assert {tuple(row[:2]) for row in rows[1:]} == {("2023-01-01", "2023-12-31")}
+    counts = {key: int(count) for _from, _to, key, _label, count in rows[1:]}
     assert counts["2023-01"] == 2 and counts["2023-03"] == 1 and sum(counts.values()) == 3

@@ -5,8 +5,10 @@ import io
 from datetime import date
 
 import pytest
+from django.conf import settings
 from openpyxl import load_workbook
 
+from cases.models import Case
 from tests.factories import CareServiceFactory, CaseFactory
 
 URL = "/reports/cases/"
@@ -111,14 +113,16 @@ def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
 
     text = national.get(URL, {"by": "age_group", "year": 2023, "format": "csv"})
     rows = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig"))))
-    assert rows[0] == ["key", "label", "count"]
-    assert rows[1:] == expected
+    assert rows[0] == ["Desde", "Hasta", "Código", "Grupo de edad", "Casos"]
+    assert [row[2:] for row in rows[1:]] == expected
+    assert {tuple(row[:2]) for row in rows[1:]} == {("2023-01-01", "2023-12-31")}
 
     book = load_workbook(
         io.BytesIO(national.get(URL, {"by": "age_group", "year": 2023, "format": "xlsx"}).content)
     )
     sheet_rows = [[str(cell) for cell in row] for row in book.active.iter_rows(values_only=True)]
-    assert sheet_rows[1:] == expected
+    assert sheet_rows[0] == rows[0]
+    assert sheet_rows[1:] == rows[1:]
 
     page = national.get(URL, {"by": "age_group", "year": 2023}).content.decode()
     for row in data["rows"]:
@@ -130,7 +134,7 @@ def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
 @pytest.mark.parametrize(
     "params, field",
     [
-        ({"by": "colour"}, "__all__"),
+        ({"by": "colour"}, "by"),
         ({"by": "sex", "from": "2023-05-01", "to": "2023-01-01"}, "to"),
         ({"by": "sex", "from": "not-a-date"}, "from_"),
         ({"by": "sex", "region": "8"}, "region"),
@@ -145,3 +149,71 @@ def test_bad_parameters_get_a_clear_400(cast, national, params, field):
     assert field in response.json()["errors"]
     page = national.get(URL, params)
     assert page.status_code == 400
+
+
+@pytest.fixture
+def ethnicity_dimension(monkeypatch):
+    """A coded dimension over a field the model already leaves empty when unknown, as
+    `entry_route`, `aggressor_sex` and `relationship` will be: the same code path."""
+    from reports import queries, views
+
+    monkeypatch.setitem(
+        queries.CODED_DIMENSIONS, "ethnicity", ("victim_ethnicity", "ETNIA_VICTIMA")
+    )
+    monkeypatch.setitem(views.DIMENSION_LABELS, "ethnicity", "Etnia")
+    return "ethnicity"
+
+
+def test_unknown_values_count_as_not_recorded_in_every_format(cast, national, ethnicity_dimension):
+    from cases import registry
+
+    (code, label), *_others = registry.choices("ETNIA_VICTIMA")
+    CaseFactory(service=cast.service_a, victim_ethnicity=code)
+    for _ in range(2):
+        CaseFactory(service=cast.service_a)
+    assert Case.objects.filter(victim_ethnicity=None).count() == 2
+    national.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    data = report(national, ethnicity_dimension, year=2023)
+    assert data["rows"][-1] == {"key": None, "label": "Not recorded", "count": 2}
+    assert counts(data)[code] == 1
+    assert data["total"] == 3
+
+    params = {"by": ethnicity_dimension, "year": 2023}
+    text = national.get(URL, {**params, "format": "csv"}).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[-1] == [
+        "2023-01-01",
+        "2023-12-31",
+        "",
+        "Not recorded",
+        "2",
+    ]
+    book = load_workbook(io.BytesIO(national.get(URL, {**params, "format": "xlsx"}).content))
+    assert list(book.active.iter_rows(values_only=True))[-1] == (
+        "2023-01-01",
+        "2023-12-31",
+        None,
+        "Not recorded",
+        2,
+    )
+    page = national.get(URL, params).content.decode()
+    assert "Not recorded" in page
+    assert 'data-key="total">3</td>' in page
+
+
+def test_no_row_for_unknown_values_when_there_are_none(cast, national, ethnicity_dimension):
+    from cases import registry
+
+    code = registry.choices("ETNIA_VICTIMA")[0][0]
+    CaseFactory(service=cast.service_a, victim_ethnicity=code)
+    data = report(national, ethnicity_dimension, year=2023)
+    assert None not in counts(data)
+    assert data["total"] == 1
+
+
+def test_a_code_outside_the_dictionary_still_counts(cast, national, ethnicity_dimension):
+    case = CaseFactory(service=cast.service_a)
+    Case.objects.filter(pk=case.pk).update(victim_ethnicity=99)
+    data = report(national, ethnicity_dimension, year=2023)
+    assert data["rows"][-1] == {"key": 99, "label": "99", "count": 1}
+    assert data["total"] == 1

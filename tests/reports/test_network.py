@@ -35,8 +35,9 @@ def test_kind_filter_hrt_leaves_only_shelters(cast, as_user):
 def test_csv_matches_json(cast, as_user):
     client = as_user(cast.national_manager)
     data = client.get(URL, {"year": 2023, "format": "json"}).json()
-    lines = client.get(URL, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig").split()
-    assert lines[0] == "from,to,kind,opened,active"
+    text = client.get(URL, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "Desde,Hasta,Tipo,Abiertos en el periodo,Activos en el periodo"
     for line in lines[1:]:
         _from, _to, kind, opened, active = line.split(",")
         assert (int(opened), int(active)) == (data["opened"][kind], data["active"][kind])

@@ -30,6 +30,13 @@ def grow(cast, n):
         ("/reports/cases/?by=age_group&year=2023&format=json", 1),
         # the grouped counts, the names of the services
         ("/reports/cases/?by=service&year=2023&format=json", 2),
+        # the same in the files
+        ("/reports/cases/?by=service&year=2023&format=xlsx", 2),
+        ("/reports/network/?year=2023&format=csv", 4),
+        # the page: the report's queries, then the regions of the region filter
+        ("/reports/network/?year=2023", 4 + 1),
+        # a region and a service to filter by: each checked to be in the scope first
+        ("/reports/network/?year=2023&format=json&region=08&service=SAR-081201", 2 + 4),
     ],
 )
 def test_report_queries_are_constant(cast, as_user, django_assert_num_queries, n, url, own):

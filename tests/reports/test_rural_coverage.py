@@ -98,10 +98,18 @@ def test_csv_and_page_say_the_same_as_json(cast, client_national):
     data = report(client_national, year=2023)
     csv_text = client_national.get(URL, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig")
     header, row = [line.split(",") for line in csv_text.strip().splitlines()]
+    labels = {
+        "services": "SAR activos",
+        "cases": "Casos",
+        "districts": "Distritos",
+        "communities": "Comunidades",
+        "provinces": "Provincias",
+        "regions": "Regiones",
+    }
     assert dict(zip(header, row, strict=True)) == {
-        "from": "2023-01-01",
-        "to": "2023-12-31",
-        **{key: str(value) for key, value in data.items() if key != "period"},
+        "Desde": "2023-01-01",
+        "Hasta": "2023-12-31",
+        **{labels[key]: str(value) for key, value in data.items() if key != "period"},
     }
     page = client_national.get(URL, {"year": 2023}).content.decode()
     for key in ("services", "cases", "districts", "communities"):
