@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from services.decorators import scope_required
 from services.models import CareService, Community
 from services.queries import services_visible_to
 from services.scopes import scope_for
+from services.submissions import once_per_submission, submit_once
 
 from . import actions
 from .forms import (
@@ -83,8 +85,13 @@ def _service_for_new_case(request) -> CareService | None:
     return services[0] if len(services) == 1 else None
 
 
+def _case_url(case) -> str:
+    return reverse("case_detail", kwargs={"code": case.code})
+
+
 @never_cache
 @scope_required(writes_cases)
+@once_per_submission
 def case_create(request):
     service = _service_for_new_case(request)
     if service is None:
@@ -95,14 +102,18 @@ def case_create(request):
         return render(request, "cases/choose_service.html", {"services": services})
     form = CaseForm(request.POST or None, service=service)
     if request.method == "POST" and form.is_valid():
-        case = actions.open_case(
-            service=service,
-            user=request.user,
-            data=form.case_data(),
-            new_community=form.cleaned_data["new_community"],
-        )
-        messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
-        return redirect("case_detail", code=case.code)
+
+        def register():
+            case = actions.open_case(
+                service=service,
+                user=request.user,
+                data=form.case_data(),
+                new_community=form.cleaned_data["new_community"],
+            )
+            messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
+            return _case_url(case)
+
+        return submit_once(request, register)
     return render(request, "cases/case_form.html", {"form": form, "service": service})
 
 
@@ -166,17 +177,21 @@ def _case_subform(request, code: str, form_class, title: str, save):
         return _closed_refusal(request, case)
     form = form_class(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
+
+        def perform():
+            messages.success(request, save(case, form.cleaned_data))
+            return _case_url(case)
+
         try:
-            message = save(case, form.cleaned_data)
+            return submit_once(request, perform)
         except actions.CaseClosedError:
             return _closed_refusal(request, case)
-        messages.success(request, message)
-        return redirect("case_detail", code=case.code)
     return render(request, "cases/case_subform.html", {"form": form, "case": case, "title": title})
 
 
 @never_cache
 @scope_required(writes_cases)
+@once_per_submission
 def case_add_action(request, code: str):
     def save(case, data):
         actions.record_action(
@@ -189,6 +204,7 @@ def case_add_action(request, code: str):
 
 @never_cache
 @scope_required(writes_cases)
+@once_per_submission
 def case_refer(request, code: str):
     def save(case, data):
         actions.refer_case(
@@ -208,6 +224,7 @@ def case_refer(request, code: str):
 
 @never_cache
 @scope_required(writes_cases)
+@once_per_submission
 def case_close(request, code: str):
     def save(case, data):
         actions.close_case(
@@ -221,11 +238,16 @@ def case_close(request, code: str):
 @never_cache
 @require_POST
 @scope_required(writes_cases)
+@once_per_submission
 def case_reopen(request, code: str):
     case = get_case_for_user(request.user, code, write=True)
-    actions.reopen_case(case=case, user=request.user)
-    messages.success(request, _("Case reopened."))
-    return redirect("case_detail", code=case.code)
+
+    def reopen():
+        actions.reopen_case(case=case, user=request.user)
+        messages.success(request, _("Case reopened."))
+        return _case_url(case)
+
+    return submit_once(request, reopen)
 
 
 @never_cache

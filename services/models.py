@@ -337,3 +337,29 @@ class LogEntry(models.Model):
     class Meta:
         abstract = True
         ordering = ["-at", "-id"]
+
+
+class Submission(models.Model):
+    """A form submission already stored: its one-time key and where its result is.
+
+    Every form that creates something carries a key made when the form was shown; a repeat of
+    the same key (a second click, a retry on a slow link) stores nothing and answers the first
+    result. The unique key settles a race in the database. Rows older than a month are swept.
+    """
+
+    key = models.UUIDField(_("key"), unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    result_url = models.CharField(_("result"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -8,40 +8,32 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from services.dates import DateInput, completed_years, not_in_future
+from services.dates import DateInput, not_in_future
 from services.models import CareService
+from services.rules import MAX_AGE, add_to_form
 
+from . import rules
 from .actions import Arrival
-from .models import MAX_AGE, Sex, Shelter, Stay
+from .models import Sex, Shelter, Stay
 
 
 def check_age(form: forms.Form, data: dict, on: date | None, age_field: str, born_field: str):
-    """Need the age or the birth date; when both are given they must agree on `on`."""
-    age, born = data.get(age_field), data.get(born_field)
+    """Need the age or the birth date; when both are given they must agree on `on` (the rule
+    lives in shelters/rules.py, shared with the import and the actions)."""
     if age_field in form.errors or born_field in form.errors:
         return
-    if born is None and age is None:
-        form.add_error(age_field, _("Give the age or the birth date."))
-        return
-    if born is None or on is None:
-        return
-    if born > on:
-        form.add_error(born_field, _("The birth date is after the admission date."))
-        return
-    years = completed_years(born, on)
-    if years > MAX_AGE:
-        form.add_error(born_field, _("This birth date gives an impossible age."))
-    elif age is not None and age != years:
-        form.add_error(
-            age_field,
-            forms.ValidationError(
-                _("The birth date gives %(years)d years on the admission date."),
-                params={"years": years},
-            ),
-        )
-    else:
-        data[age_field] = years
+    age, problems = rules.person_age(
+        age=data.get(age_field),
+        born=data.get(born_field),
+        on=on,
+        age_field=age_field,
+        born_field=born_field,
+    )
+    add_to_form(form, problems)
+    if not problems:
+        data[age_field] = age
 
 
 def _age_field(label, help_text=""):
@@ -198,13 +190,21 @@ class ShelterForm(forms.ModelForm):
         return closed
 
 
+def resident_role(stay: Stay) -> str:
+    """Who she or he is in the family, in one word: the woman, or her daughter or son."""
+    if stay.role != Stay.Role.CHILD:
+        return stay.get_role_display()
+    return str(_("Son") if stay.person.sex == Sex.MALE else _("Daughter"))
+
+
 class FamilyStaysField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, stay: Stay) -> str:
         name = stay.person.full_name or str(stay.person)
-        age = _("%(age)d years") % {"age": stay.age_at_admission}
-        return f"{name} · {stay.get_role_display()} · {age}"
+        years = stay.age_at_admission
+        age = ngettext("%(age)d year", "%(age)d years", years) % {"age": years}
+        return f"{name} · {resident_role(stay)} · {age}"
 
 
 class _FamilyForm(forms.Form):
@@ -257,10 +257,41 @@ class DischargeForm(_FamilyForm):
         return self._check_date(self.cleaned_data["discharged_on"])
 
 
+class DestinationField(forms.ModelChoiceField):
+    """Offers the shelters with room for everyone who moves (name, region, free beds; never
+    the address), and accepts any open one: a shelter that filled up since the page was drawn is
+    refused by the transfer itself, which says how many beds are free."""
+
+    accepted = Shelter.objects.none()
+
+    def label_from_instance(self, shelter: Shelter) -> str:
+        free = ngettext("%(count)d free bed", "%(count)d free beds", shelter.free) % {
+            "count": shelter.free
+        }
+        return f"{shelter.name} · {shelter.district.province.region.name} · {free}"
+
+    def to_python(self, value):
+        offered = self.queryset
+        self.queryset = self.accepted
+        try:
+            return super().to_python(value)
+        finally:
+            self.queryset = offered
+
+
 class TransferForm(_FamilyForm):
+    """Move people of one family to any open shelter in the country that has room for them.
+
+    `destinations(people)` gives the open shelters with at least `people` free beds, with
+    `occupied` and their region (`shelters.queries.transfer_destinations`).
+    """
+
     who = _("Who moves")
-    to_shelter = forms.ModelChoiceField(
-        Shelter.objects.none(), label=_("Destination shelter"), empty_label=_("Choose a shelter")
+    to_shelter = DestinationField(
+        Shelter.objects.none(),
+        label=_("Destination shelter"),
+        empty_label=_("Choose a shelter"),
+        help_text=_("Open shelters anywhere in the country with a free bed for each person."),
     )
     transferred_on = forms.DateField(label=_("Transfer date"), widget=DateInput())
     planned_discharge_on = forms.DateField(
@@ -269,8 +300,27 @@ class TransferForm(_FamilyForm):
 
     def __init__(self, *args, destinations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_shelter"].queryset = destinations
+        self.moving = self._people_moving()
+        field = self.fields["to_shelter"]
+        field.accepted = destinations(0)
+        field.queryset = destinations(self.moving)
+        self.has_destinations = field.queryset.exists()
         self.initial.setdefault("transferred_on", timezone.localdate())
+
+    def _people_moving(self) -> int:
+        """How many beds the transfer needs: the people ticked, or the whole family."""
+        family = {str(stay.pk) for stay in self.family}
+        if self.is_bound:
+            name = self.add_prefix("stays")
+            if hasattr(self.data, "getlist"):
+                posted = self.data.getlist(name)
+            else:
+                posted = self.data.get(name) or []
+            posted = [posted] if isinstance(posted, str | int) else posted
+            ticked = family.intersection(str(value) for value in posted)
+            if ticked:
+                return len(ticked)
+        return len(family)
 
     def clean_transferred_on(self):
         return self._check_date(self.cleaned_data["transferred_on"])

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -134,16 +134,27 @@ def family_stays(shelter: Shelter, family_group: uuid.UUID) -> list[Stay]:
     return stays
 
 
-def transfer_destinations(user, shelter: Shelter, on: date | None = None) -> QuerySet[Shelter]:
-    """Other open shelters the user keeps, for a transfer."""
+def transfer_destinations(
+    shelter: Shelter, people: int = 0, on: date | None = None
+) -> QuerySet[Shelter]:
+    """Where a family in `shelter` may move: every other shelter in the country open on `on`
+    (today) with at least `people` free beds, with its region and `occupied`, by region and name.
+
+    Transfers between regions are real, so this is not limited to the regions the user keeps:
+    whoever shows these shows the name, region and free beds, never the address.
+    """
     on = on or timezone.localdate()
-    return (
-        shelters_visible_to(user)
+    shelters = (
+        Shelter.objects.select_related("district__province__region")
         .exclude(pk=shelter.pk)
         .filter(opened_on__lte=on)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=on))
-        .order_by("name")
+        .with_occupancy()
+        .order_by("district__province__region__name", "name", "code")
     )
+    if people > 0:
+        shelters = shelters.filter(occupied__lte=F("capacity") - people)
+    return shelters
 
 
 def cases_for_admission(user) -> QuerySet[Case]:

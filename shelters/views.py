@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django import forms as django_forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from cases.actions import log_case_view
 from services.converters import is_code
 from services.decorators import scope_required
+from services.submissions import once_per_submission, submit_once
 
 from . import actions
 from .forms import (
@@ -158,6 +160,7 @@ def _rows_wanted(request, case) -> int:
 
 @never_cache
 @scope_required(keeps_shelters)
+@once_per_submission
 def shelter_admit(request, code: str):
     """Admit a woman and her children in one step, directly or from a referred case."""
     shelter = get_shelter_for_user(request.user, code)
@@ -186,7 +189,8 @@ def shelter_admit(request, code: str):
         people = [form.woman()] + [
             child.arrival() for child in children if child.has_changed() and child.cleaned_data
         ]
-        try:
+
+        def admit():
             stays = actions.admit_family(
                 shelter=shelter,
                 people=people,
@@ -196,9 +200,6 @@ def shelter_admit(request, code: str):
                 referring_service=data["referring_service"],
                 planned_discharge_on=data["planned_discharge_on"],
             )
-        except actions.ShelterError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 ngettext(
@@ -208,7 +209,17 @@ def shelter_admit(request, code: str):
                 )
                 % {"count": len(stays), "shelter": shelter.name},
             )
-            return redirect("shelter_board")
+            return reverse("shelter_board")
+
+        try:
+            return submit_once(request, admit)
+        except actions.ImplausibleFamilyError as error:
+            # Next to each child's age: the rule names them by their place among the children.
+            filled = [child for child in children if child.has_changed() and child.cleaned_data]
+            for index, field, message in error.problems:
+                filled[index].add_error(field, message)
+        except actions.ShelterError as error:
+            form.add_error(None, error.message)
     return render(
         request,
         "shelters/admission_form.html",
@@ -229,22 +240,21 @@ def _family(request, code: str, family: uuid.UUID) -> tuple[Shelter, list[Stay]]
 
 @never_cache
 @scope_required(keeps_shelters)
+@once_per_submission
 def shelter_discharge(request, code: str, family: uuid.UUID):
     """Discharge one person or the whole family."""
     shelter, stays = _family(request, code, family)
     form = DischargeForm(request.POST or None, stays=stays)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def discharge():
             done = actions.discharge(
                 stays=data["stays"],
                 discharged_on=data["discharged_on"],
                 reason=data["reason"],
                 user=request.user,
             )
-        except actions.ShelterError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 ngettext(
@@ -254,7 +264,12 @@ def shelter_discharge(request, code: str, family: uuid.UUID):
                 )
                 % {"count": len(done), "shelter": shelter.name},
             )
-            return redirect("shelter_board")
+            return reverse("shelter_board")
+
+        try:
+            return submit_once(request, discharge)
+        except actions.ShelterError as error:
+            form.add_error(None, error.message)
     return render(
         request,
         "shelters/family_form.html",
@@ -270,14 +285,19 @@ def shelter_discharge(request, code: str, family: uuid.UUID):
 
 @never_cache
 @scope_required(keeps_shelters)
+@once_per_submission
 def shelter_transfer(request, code: str, family: uuid.UUID):
-    """Move one person or the whole family to another shelter in one step."""
+    """Move one person or the whole family to another shelter in one step, in any region."""
     shelter, stays = _family(request, code, family)
-    destinations = transfer_destinations(request.user, shelter)
-    form = TransferForm(request.POST or None, stays=stays, destinations=destinations)
+    form = TransferForm(
+        request.POST or None,
+        stays=stays,
+        destinations=lambda people: transfer_destinations(shelter, people=people),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def transfer():
             moved = actions.transfer_family(
                 stays=data["stays"],
                 to_shelter=data["to_shelter"],
@@ -285,9 +305,6 @@ def shelter_transfer(request, code: str, family: uuid.UUID):
                 user=request.user,
                 planned_discharge_on=data["planned_discharge_on"],
             )
-        except actions.ShelterError as error:
-            form.add_error(None, error.message)
-        else:
             messages.success(
                 request,
                 ngettext(
@@ -297,7 +314,12 @@ def shelter_transfer(request, code: str, family: uuid.UUID):
                 )
                 % {"count": len(moved), "shelter": data["to_shelter"].name},
             )
-            return redirect("shelter_board")
+            return reverse("shelter_board")
+
+        try:
+            return submit_once(request, transfer)
+        except actions.ShelterError as error:
+            form.add_error(None, error.message)
     return render(
         request,
         "shelters/family_form.html",
@@ -307,5 +329,6 @@ def shelter_transfer(request, code: str, family: uuid.UUID):
             "form": form,
             "title": _("Transfer to another shelter"),
             "submit": _("Transfer"),
+            "no_destination": not form.has_destinations,
         },
     )

@@ -232,7 +232,8 @@ def test_staff_transfer_a_family_within_their_region(cast, shelters, family, as_
     client = as_user(cast.shelter_staff)
     url = reverse("shelter_transfer", args=[shelters.a.code, family[0].family_group])
     destinations = client.get(url).context["form"].fields["to_shelter"].queryset
-    assert list(destinations) == [other]  # not shelter B (another region), not this one
+    # Every open shelter of the country with room (Cusco, then Puno), never this one.
+    assert list(destinations) == [other, shelters.b]
     response = client.post(
         url,
         {
