@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from pathlib import Path
 
 from django import forms, urls
@@ -34,6 +35,10 @@ from .csvimport import (
     run_import,
     summary_lines,
 )
+from .submissions import claim_once, stored_result
+
+# One-time keys of import confirmations, derived from the upload's token.
+IMPORT_KEYS = uuid.UUID("6f1c3f0e-5d1b-4a57-9a43-2f0d3c5e7a10")
 
 SESSION_KEY = "csv_imports"
 MAX_AGE_SECONDS = 24 * 60 * 60
@@ -157,12 +162,22 @@ class CsvImportViews:
         )
 
     def confirm(self, request: HttpRequest, token: str) -> HttpResponse:
+        """Store the previewed file, once: a second click, or a retry of a request whose answer
+        was lost, stores nothing and goes where the first went (the upload's token is the
+        submission's one-time key)."""
         self.require_superuser(request)
         if request.method != "POST":
             return redirect("admin:csv_import_preview", token=token)
+        key = uuid.uuid5(IMPORT_KEYS, token)
+        if (first := stored_result(user=request.user, key=key)) is not None:
+            messages.info(request, already_stored_message())
+            return redirect(first)
         entry, path = self.pending(request, token)
-        try:
-            report = run_import(
+        app_label, model_name = importer_for(entry["kind"]).admin_model.split(".")
+        outcome = {}
+
+        def store() -> str:
+            outcome["report"] = report = run_import(
                 entry["kind"],
                 path,
                 skip_invalid=entry["skip_invalid"],
@@ -170,13 +185,23 @@ class CsvImportViews:
                 write_rejects_file=False,
                 name=entry["name"],
             )
+            if not report.stored:
+                raise _NotStored
+            return reverse(f"admin:{app_label}_{model_name}_changelist")
+
+        try:
+            first_time, url = claim_once(user=request.user, key=key, perform=store)
         except (ImportFileError, ImportAborted) as error:
             self.forget(request, token, path)
             messages.error(request, str(error))
             return redirect("admin:csv_import")
-        if not report.stored:
+        except _NotStored:
             # The data changed since the preview and the file no longer imports as a whole.
-            return self.render_preview(request, token, entry, report)
+            return self.render_preview(request, token, entry, outcome["report"])
+        if not first_time:
+            messages.info(request, already_stored_message())
+            return redirect(url)
+        report = outcome["report"]
         self.forget(request, token, path)
         messages.success(request, _("Import stored.") + " " + " ".join(summary_lines(report)))
         if report.errors:
@@ -185,8 +210,7 @@ class CsvImportViews:
                 "admin/csv_import/result.html",
                 self.context(request, report=report, summary=summary_lines(report)),
             )
-        app_label, model_name = importer_for(entry["kind"]).admin_model.split(".")
-        return redirect(reverse(f"admin:{app_label}_{model_name}_changelist"))
+        return redirect(url)
 
     def cancel(self, request: HttpRequest, token: str) -> HttpResponse:
         self.require_superuser(request)
@@ -195,6 +219,14 @@ class CsvImportViews:
             self.forget(request, token, path)
             messages.info(request, _("Import cancelled: nothing was stored."))
         return redirect("admin:csv_import")
+
+
+def already_stored_message() -> str:
+    return _("This import had already been stored: nothing was stored twice.")
+
+
+class _NotStored(Exception):
+    """The file no longer imports as a whole: nothing was stored, the claim is rolled back."""
 
 
 def csv_import_urls(model_admin) -> list[urls.URLPattern]:

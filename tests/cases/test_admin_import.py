@@ -102,9 +102,10 @@ def test_preview_stores_nothing_and_confirm_stores(cast, as_user, good_file, upl
     }
     assert not (upload_folder / f"{token}.csv").exists()
     assert token not in client.session.get(SESSION_KEY, {})
-    # The token is spent: a second confirm finds nothing to store.
-    again = client.post(reverse("admin:csv_import_confirm", args=[token]))
-    assert again.status_code == 404
+    # A second click on "store" stores nothing and goes where the first went.
+    again = client.post(reverse("admin:csv_import_confirm", args=[token]), follow=True)
+    assert again.redirect_chain == [(reverse("admin:cases_case_changelist"), 302)]
+    assert "Esta importación ya se había guardado" in again.content.decode()
     assert Case.objects.count() == 2
 
 
