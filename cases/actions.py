@@ -76,11 +76,19 @@ def _serialize(value: Any) -> Any:
 
 
 @transaction.atomic
-def open_case(*, service: CareService, user, data: dict[str, Any], new_community: str = "") -> Case:
+def open_case(
+    *,
+    service: CareService,
+    user,
+    data: dict[str, Any],
+    new_community: str = "",
+    audit_extra: dict[str, Any] | None = None,
+) -> Case:
     """Register a new case of `service` with the intake data; give it its code.
 
     With `new_community`, the community missing from the district is added and the person
-    lives there. Refuses what the case rules forbid with `RuleViolation`."""
+    lives there. Refuses what the case rules forbid with `RuleViolation`. `audit_extra` is
+    added to the audit entry's changes (the field sync's capture time and channel)."""
     data = dict(data)
     raise_problems(rules.clean_case(data, service_opened_on=service.opened_on))
     if new_community:
@@ -98,13 +106,19 @@ def open_case(*, service: CareService, user, data: dict[str, Any], new_community
         **data,
     )
     case.save()
-    audit(case, user, AuditEntry.Action.CREATE)
+    audit(case, user, AuditEntry.Action.CREATE, audit_extra)
     return case
 
 
 @transaction.atomic
 def update_case(
-    *, case: Case, user, data: dict[str, Any], expected_version: int, new_community: str = ""
+    *,
+    case: Case,
+    user,
+    data: dict[str, Any],
+    expected_version: int,
+    new_community: str = "",
+    audit_extra: dict[str, Any] | None = None,
 ) -> Case:
     """Save an edit made on version `expected_version`; refuse it if the case moved on since."""
     current = Case.objects.select_for_update().get(pk=case.pk)
@@ -131,7 +145,7 @@ def update_case(
     current.version = F("version") + 1
     current.save()
     current.refresh_from_db(fields=["version", "updated_at"])
-    audit(current, user, AuditEntry.Action.UPDATE, changes)
+    audit(current, user, AuditEntry.Action.UPDATE, {**changes, **(audit_extra or {})})
     return current
 
 
@@ -144,7 +158,15 @@ def _touch(case: Case, **fields) -> None:
 
 
 @transaction.atomic
-def record_action(*, case: Case, user, kind: str, date: date, notes: str = "") -> CaseAction:
+def record_action(
+    *,
+    case: Case,
+    user,
+    kind: str,
+    date: date,
+    notes: str = "",
+    audit_extra: dict[str, Any] | None = None,
+) -> CaseAction:
     """Record a session, visit or assessment; an open case is then in care."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.is_closed:
@@ -152,7 +174,12 @@ def record_action(*, case: Case, user, kind: str, date: date, notes: str = "") -
     action = CaseAction.objects.create(case=case, kind=kind, date=date, staff=user, notes=notes)
     if case.status == Case.Status.OPEN:
         _touch(case, status=Case.Status.IN_CARE)
-    audit(case, user, AuditEntry.Action.ADD_ACTION, {"action": action.pk, "kind": kind})
+    audit(
+        case,
+        user,
+        AuditEntry.Action.ADD_ACTION,
+        {"action": action.pk, "kind": kind, **(audit_extra or {})},
+    )
     return action
 
 
@@ -242,6 +269,18 @@ def allow_repeat_check(*, user) -> bool:
 def log_case_view(*, case: Case, user) -> None:
     """Record that `user` read the case (every read of a case page is audited)."""
     audit(case, user, AuditEntry.Action.VIEW)
+
+
+def log_case_views(*, cases: list[Case], user, changes: dict[str, Any] | None = None) -> None:
+    """Record that `user` read each of `cases` at once (one entry per case, one insert)."""
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                case=case, user=user, action=AuditEntry.Action.VIEW, changes=dict(changes or {})
+            )
+            for case in cases
+        ]
+    )
 
 
 def closed_case_message() -> str:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cases",
     "shelters",
     "reports",
+    "field",
 ]
 
 MIDDLEWARE = [

@@ -53,12 +53,54 @@ def submission_key(request: HttpRequest) -> uuid.UUID | None:
         raise BadRequest("Malformed submission token.") from None
 
 
-def _first_result(request: HttpRequest, submission: Submission) -> HttpResponse:
-    if submission.user_id != request.user.pk or not submission.result_url:
-        # Another user's key: no hint of where its result is, and nothing stored.
-        raise BadRequest("Submission token of another user.")
+class SubmissionKeyRefused(Exception):
+    """The key belongs to another user (or to a write that left no result): nothing to answer."""
+
+
+def stored_result(*, user, key: uuid.UUID) -> str | None:
+    """Return the URL of the first result stored under `key`; None when the key is new.
+
+    Raises `SubmissionKeyRefused` for another user's key, giving no hint of where its result is.
+    """
+    submission = Submission.objects.filter(key=key).first()
+    if submission is None:
+        return None
+    if submission.user_id != user.pk or not submission.result_url:
+        raise SubmissionKeyRefused
+    return submission.result_url
+
+
+def claim_once(*, user, key: uuid.UUID, perform: Callable[[], str]) -> tuple[bool, str]:
+    """Run `perform` (the write; it returns the URL of its result) once per key.
+
+    Return `(True, url)` when this call ran the write, `(False, url of the first result)` when
+    the key was already stored. The key is claimed first, in the same transaction as the write,
+    so that a concurrent repeat waits for this one on the unique index and never runs its own
+    write. Exceptions of `perform` (a rule that refuses the write) roll the claim back with it
+    and reach the caller. Used by the forms (`submit_once`) and by the field sync, whose items
+    carry keys made on the device. Callers check `stored_result` first, before validating (a
+    repeat may no longer be valid); this settles the race of two repeats that both passed it.
+    """
+    try:
+        with transaction.atomic():
+            try:
+                submission = Submission.objects.create(key=key, user=user)
+            except IntegrityError:
+                raise _AlreadyClaimed from None
+            submission.result_url = perform()
+            submission.save(update_fields=["result_url"])
+    except _AlreadyClaimed:
+        first = stored_result(user=user, key=key)
+        if first is None:  # swept between the insert and this read
+            raise SubmissionKeyRefused from None
+        return False, first
+    forget_old_submissions()
+    return True, submission.result_url
+
+
+def _first_result(request: HttpRequest, url: str) -> HttpResponse:
     messages.info(request, _("This form had already been sent: nothing was stored twice."))
-    return HttpResponseRedirect(submission.result_url)
+    return HttpResponseRedirect(url)
 
 
 def repeated_submission(request: HttpRequest) -> HttpResponse | None:
@@ -70,16 +112,17 @@ def repeated_submission(request: HttpRequest) -> HttpResponse | None:
     key = submission_key(request)
     if key is None:
         return None
-    submission = Submission.objects.filter(key=key).first()
-    return _first_result(request, submission) if submission else None
+    try:
+        url = stored_result(user=request.user, key=key)
+    except SubmissionKeyRefused:
+        raise BadRequest("Submission token of another user.") from None
+    return _first_result(request, url) if url else None
 
 
 def submit_once(request: HttpRequest, perform: Callable[[], str]) -> HttpResponse:
     """Run `perform` (the write; it returns the URL of its result) once per key and redirect.
 
-    The key is claimed first, in the same transaction as the write, so that a concurrent
-    repeat waits for this one and never runs its own write. Exceptions of `perform` (a rule
-    that refuses the write) roll the claim back with it and reach the caller.
+    See `claim_once`; a repeat is redirected to the first result with a message.
     """
     key = submission_key(request)
     if key is None:
@@ -88,20 +131,10 @@ def submit_once(request: HttpRequest, perform: Callable[[], str]) -> HttpRespons
     if repeat is not None:
         return repeat
     try:
-        with transaction.atomic():
-            try:
-                submission = Submission.objects.create(key=key, user=request.user)
-            except IntegrityError:
-                raise _AlreadyClaimed from None
-            submission.result_url = perform()
-            submission.save(update_fields=["result_url"])
-    except _AlreadyClaimed:
-        first = Submission.objects.filter(key=key).first()
-        if first is None:
-            raise BadRequest("Submission token claimed and released.") from None
-        return _first_result(request, first)
-    forget_old_submissions()
-    return HttpResponseRedirect(submission.result_url)
+        first_time, url = claim_once(user=request.user, key=key, perform=perform)
+    except SubmissionKeyRefused:
+        raise BadRequest("Submission token of another user.") from None
+    return HttpResponseRedirect(url) if first_time else _first_result(request, url)
 
 
 def forget_old_submissions(*, now=None) -> int:

@@ -12,7 +12,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("services/", views.service_list, name="service_list"),
     path("services/<code:code>/", views.service_detail, name="service_detail"),
     path("geo/provinces/", views.province_options, name="geo_provinces"),

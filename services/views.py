@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -99,3 +100,13 @@ def district_options(request):
 def community_options(request):
     rows = Community.objects.filter(district_id=_parent(request)).values_list("pk", "name")
     return _options(rows)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out, and have the browser wipe what this site stored on the device (field mode's
+    encrypted cases and queue, its caches and its service worker)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response

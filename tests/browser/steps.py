@@ -3,13 +3,17 @@
 from tests.conftest import PASSWORD
 
 
-def log_in(page, live_server, username: str) -> None:
-    """Log in through the login page, as a person would, and land on the home page."""
-    page.goto(f"{live_server.url}/accounts/login/")
+def log_in(page, live_server, username: str, base_url: str | None = None) -> None:
+    """Log in through the login page, as a person would, and land on the home page.
+
+    `base_url` replaces `live_server.url`, e.g. with the host `localhost` (a secure context).
+    """
+    base = base_url or live_server.url
+    page.goto(f"{base}/accounts/login/")
     page.get_by_label("Nombre de usuario").fill(username)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{base}/")
 
 
 # WCAG 2.0 and 2.1, levels A and AA: the level the ministry's web pages must reach.
