@@ -74,5 +74,12 @@ bench: install
 	psql "$(BENCH_SERVER)/$(BENCH_DB)" -qc 'VACUUM ANALYZE'
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_reports --year $(BENCH_YEAR)
 
+# Field mode over emulated rural 3G (300 ms, 400 kbit/s each way) in Debian's Chromium: the bytes
+# and seconds of "Preparar salida" with 200 cases, the sync of 50 new cases and 50 follow-ups, the
+# bytes per case on the device. Recreates its own scratch SQLite database (var/bench_field.sqlite3).
+.PHONY: bench-field
+bench-field: install
+	$(BIN)/python manage.py bench_field
+
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static

@@ -54,7 +54,12 @@
   function when(iso) {
     if (!iso) { return ""; }
     var date = new Date(iso);
-    return isNaN(date) ? iso : date.toLocaleString(document.documentElement.lang || "es-PE");
+    if (isNaN(date)) { return iso; }
+    // Day and 24-hour time: Spanish 12-hour times end in "a. m.", which a sentence's stop doubles.
+    return date.toLocaleString(document.documentElement.lang || "es-PE", {
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      hour12: false
+    });
   }
 
   function size(bytes) {
