@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from services.dates import DateInput, not_in_future
@@ -44,6 +46,39 @@ def repeat_message() -> str:
         "This document already has earlier cases in the network, so the case is not new: "
         "choose Reingreso (another aggressor) or Reincidente (the same aggressor)."
     )
+
+
+class Section(Fieldset):
+    """A part of the form that folds (a native <details>, no library). Its summary names it and,
+    when one of its fields holds an error, says so; static/js/case_form.js keeps that up to date.
+
+    Open: after a failed submit, the sections holding an error; otherwise the first section
+    (case_form.js opens them all on wide screens)."""
+
+    def __init__(self, legend, *fields, first=False, **kwargs):
+        super().__init__(legend, *fields, **kwargs)
+        self.first = first
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        names = {pointer.name for pointer in self.get_field_names()}
+        has_errors = any(name in form.errors for name in names)
+        opened = has_errors if form.errors else self.first
+        return format_html(
+            '<details class="case-section" id="{}" data-section{}>'
+            '<summary><span class="case-section-title">{}</span> '
+            '<span class="badge text-bg-danger case-section-badge" data-section-badge{}>{}</span>'
+            "</summary>"
+            '<fieldset class="case-section-body"><legend class="visually-hidden">{}</legend>{}'
+            "</fieldset></details>",
+            self.css_id,
+            " open" if opened else "",
+            self.legend,
+            "" if has_errors else " hidden",
+            _("Has errors"),
+            self.legend,
+            fields,
+        )
 
 
 class CaseForm(forms.ModelForm):
@@ -117,6 +152,19 @@ class CaseForm(forms.ModelForm):
             "victim_birth_date": DateInput(),
             "victim_document_number": forms.TextInput(attrs={"autocomplete": "off"}),
             "victim_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            # A numeric keyboard on phones; the document number gets one only for a DNI
+            # (static/js/case_form.js), since other documents hold letters.
+            **{
+                name: forms.NumberInput(attrs={"inputmode": "numeric"})
+                for name in (
+                    "victim_age",
+                    "aggressor_age",
+                    "daughters_0_17",
+                    "sons_0_17",
+                    "daughters_18_plus",
+                    "sons_18_plus",
+                )
+            },
         }
 
     def __init__(self, *args, service: CareService, **kwargs):
@@ -195,13 +243,15 @@ class CaseForm(forms.ModelForm):
             return Row(*[Column(Field(name), css_class=css) for name in names])
 
         helper.layout = Layout(
-            Fieldset(
+            Section(
                 _("Intake"),
                 row("intake_date", "condition"),
                 Div(HTML('<div id="repeat-notice" role="status" aria-live="polite"></div>')),
                 "entry_route",
+                css_id="section-intake",
+                first=True,
             ),
-            Fieldset(
+            Section(
                 _("The person"),
                 "victim_name",
                 row("victim_document_type", "victim_document_number"),
@@ -217,14 +267,16 @@ class CaseForm(forms.ModelForm):
                     "sons_18_plus",
                     css="col-6 col-md-3",
                 ),
+                css_id="section-person",
             ),
-            Fieldset(
+            Section(
                 _("Residence"),
                 row("region", "province"),
                 row("district", "community"),
                 row("new_community", "residence_area"),
+                css_id="section-residence",
             ),
-            Fieldset(
+            Section(
                 _("Alleged aggressor"),
                 row("aggressor_sex", "aggressor_age"),
                 "relationship",
@@ -232,13 +284,15 @@ class CaseForm(forms.ModelForm):
                 Div("family_relationship", css_class="relationship-detail", data_for="2"),
                 Div("other_relationship", css_class="relationship-detail", data_for="3"),
                 "aggressor_lives_with_victim",
+                css_id="section-aggressor",
             ),
-            Fieldset(
+            Section(
                 _("Violence and risk"),
                 "violence_type",
                 "violence_acts",
                 "risk_level",
                 row("complaint_filed", "wants_to_file", "protective_measures"),
+                css_id="section-violence",
             ),
         )
         return helper
@@ -283,7 +337,6 @@ class CaseForm(forms.ModelForm):
     def case_data(self) -> dict:
         """The cleaned values of the Case fields, for `open_case` / `update_case`."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}
-
 
 
 class EditCaseForm(CaseForm):

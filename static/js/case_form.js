@@ -95,4 +95,79 @@
         .catch(function () { /* the form checks again when it is saved */ });
     });
   }
+
+  // A numeric keyboard for a DNI only: other documents may hold letters.
+  var documentType = field("victim_document_type");
+  function documentKeyboard() {
+    if (!documentNumber) { return; }
+    if (documentType && documentType.value === "DNI") {
+      documentNumber.setAttribute("inputmode", "numeric");
+    } else {
+      documentNumber.removeAttribute("inputmode");
+    }
+  }
+  if (documentType && documentNumber) {
+    documentType.addEventListener("change", documentKeyboard);
+    // Filled in by a script (field mode) without a change event: check again before typing.
+    documentNumber.addEventListener("focus", documentKeyboard);
+    documentKeyboard();
+  }
+
+  // Sections that fold (<details>, cases/forms.py `Section`). Each summary's badge says whether
+  // the section still holds an error: the server's (.is-invalid, also set by field mode when the
+  // server refused an item) or the browser's (a failed reportValidity, e.g. field mode's).
+  var sections = form.querySelectorAll("details[data-section]");
+  var ERROR = ".is-invalid, [data-browser-invalid]";
+
+  function holdsError(section) { return !!section.querySelector(ERROR); }
+
+  function refreshBadges() {
+    sections.forEach(function (section) {
+      var had = section.hasAttribute("data-has-errors");
+      var has = holdsError(section);
+      var badge = section.querySelector("[data-section-badge]");
+      if (badge) { badge.hidden = !has; }
+      section.toggleAttribute("data-has-errors", has);
+      if (has && !had) { section.open = true; }  // an error just shown here: show it
+    });
+  }
+  sections.forEach(function (section) { section.toggleAttribute("data-has-errors", holdsError(section)); });
+
+  // Nothing to correct: on a wide screen every section starts open.
+  var anyError = Array.prototype.some.call(sections, holdsError);
+  if (!anyError && window.matchMedia("(min-width: 768px)").matches) {
+    sections.forEach(function (section) { section.open = true; });
+  }
+
+  // The browser's check failed on a field (maybe inside a closed section, where it could neither
+  // show its message nor take the focus): open its section and focus the first such field.
+  var firstInvalid = null;
+  form.addEventListener("invalid", function (event) {
+    var target = event.target;
+    var section = target.closest("details[data-section]");
+    if (section && !section.open) { section.open = true; }
+    target.setAttribute("data-browser-invalid", "");
+    if (firstInvalid) { return; }
+    firstInvalid = target;
+    setTimeout(function () {
+      if (document.activeElement !== firstInvalid) { firstInvalid.focus(); }
+      firstInvalid = null;
+    }, 0);
+  }, true);
+
+  // Corrected: no longer counted for the badge (the server's own marks stay until it answers).
+  function recheck(event) {
+    var target = event.target;
+    if (target.hasAttribute && target.hasAttribute("data-browser-invalid") && target.validity.valid) {
+      target.removeAttribute("data-browser-invalid");
+    }
+  }
+  form.addEventListener("input", recheck);
+  form.addEventListener("change", recheck);
+
+  if (sections.length && "MutationObserver" in window) {
+    new MutationObserver(refreshBadges).observe(form, {
+      subtree: true, attributes: true, attributeFilter: ["class", "data-browser-invalid"]
+    });
+  }
 })();

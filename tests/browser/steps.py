@@ -28,3 +28,11 @@ def axe_violations(page, axe_script, impacts=("serious", "critical")) -> list[di
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
     return [rule for rule in result["violations"] if rule["impact"] in impacts]
+
+
+def open_intake_sections(page) -> None:
+    """Unfold every section of the intake form, as a person taps each title (on a phone only
+    the first starts open)."""
+    for section in page.locator("#case-form details").all():
+        if section.get_attribute("open") is None:
+            section.locator("> summary").click()

@@ -1,7 +1,7 @@
 import pytest
 
 from cases.models import Case, CaseAction
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, open_intake_sections
 from tests.factories import CommunityFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,6 +13,7 @@ def test_caseworker_registers_a_case_finds_it_and_records_an_action(page, live_s
 
     page.get_by_role("link", name="Registrar un caso").click()
     page.wait_for_url(f"{live_server.url}/cases/new/")
+    open_intake_sections(page)
     page.get_by_label("Condición del caso").select_option(label="Nuevo")
     page.get_by_label("Forma de ingreso").select_option(
         label="Persona acude directamente al servicio"

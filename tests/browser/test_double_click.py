@@ -11,7 +11,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from cases.models import Case
 from shelters.models import Stay
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, open_intake_sections
 from tests.factories import ShelterFactory, StayFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,6 +82,7 @@ def saving_was_shown(page) -> None:
 def test_two_clicks_on_a_slow_link_register_one_case(page, live_server, cast):
     log_in(page, live_server, "caseworker_a")
     page.goto(f"{live_server.url}/cases/new/")
+    open_intake_sections(page)
     page.get_by_label("Condición del caso").select_option(label="Nuevo")
     page.get_by_label("Forma de ingreso").select_option(
         label="Persona acude directamente al servicio"

@@ -16,7 +16,7 @@ from django.db.models import F
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseAction
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, open_intake_sections
 from tests.factories import AssignmentFactory, CaseFactory, CommunityFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,6 +126,7 @@ def change_risk(page, code: str, label: str) -> None:
 
 def fill_intake(page, name: str, document: str, *, sex: str = "Mujer", pregnant: str = "No"):
     """The intake form, as a caseworker fills it (region, province, district come preset)."""
+    open_intake_sections(page)
     page.get_by_label("Condición del caso").select_option(label="Nuevo")
     page.get_by_label("Forma de ingreso").select_option(
         label="Persona acude directamente al servicio"
