@@ -470,7 +470,7 @@
       li.append(head, el("div", "small text-body-secondary", t("captured", { when: when(item.captured_at) })));
       if (item.status === "sent" && item.result && item.result.code) {
         var done = el("div", "small");
-        var link = el("a", "", t("registeredAs", { code: item.result.code }));
+        var link = el("a", "tap", t("registeredAs", { code: item.result.code }));
         link.href = item.result.url || "#";
         done.append(link);
         li.append(done);
