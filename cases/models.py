@@ -231,10 +231,11 @@ class Case(models.Model):
                 | Q(victim_sex=FEMALE),
                 name="case_pregnant_only_female",
             ),
+            # A foreign national's country may be unknown (a file without the column); the form
+            # asks for it. A Peruvian never has one.
             models.CheckConstraint(
-                condition=Q(victim_peruvian=True, victim_country__isnull=True)
-                | Q(victim_peruvian=False, victim_country__isnull=False),
-                name="case_peruvian_xor_foreign_country",
+                condition=Q(victim_country__isnull=True) | Q(victim_peruvian=False),
+                name="case_peruvian_has_no_foreign_country",
             ),
             *[
                 models.CheckConstraint(

@@ -269,6 +269,13 @@ def _refused_unless_stored(*, user, key: uuid.UUID, errors: dict[str, list[str]]
     return accepted(key, first) if first else refused(key, errors)
 
 
+def _conflict_unless_stored(*, user, key: uuid.UUID, case: Case, names: list[str]) -> Answer:
+    """A repeat of an edit whose first copy committed meanwhile (and so moved the version on)
+    answers the first result, not a conflict with itself."""
+    first = stored_result(user=user, key=key)
+    return accepted(key, first) if first else conflict(key, case, names)
+
+
 def sync_case(
     *, user, key: uuid.UUID, captured_at: datetime, service_code: str, data: dict[str, Any]
 ) -> Answer:
@@ -359,7 +366,7 @@ def sync_edit(
     if data.get("new_community") and "district" not in changed:
         changed.append("district")  # the new community is added to the district it names
     if case.version != base_version:
-        return conflict(key, case, changed)
+        return _conflict_unless_stored(user=user, key=key, case=case, names=changed)
     form = EditCaseForm(
         _form_data({**_stored_form_data(case), **data, "version": str(base_version)}),
         instance=case,
@@ -382,7 +389,7 @@ def sync_edit(
     try:
         _first_time, url = claim_once(user=user, key=key, perform=save)
     except actions.StaleCaseError as stale:
-        return conflict(key, stale.current, changed)
+        return _conflict_unless_stored(user=user, key=key, case=stale.current, names=changed)
     except actions.CaseClosedError:
         return _closed(key)
     except RuleViolation as violation:

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from .models import Submission
 
 TOKEN_FIELD = "submission_token"  # noqa: S105 - a field name, not a secret
-KEEP_FOR = timedelta(days=30)
+# A year: a device may come back from the field long after its answer was lost.
+KEEP_FOR = timedelta(days=365)
 
 
 class _AlreadyClaimed(Exception):
@@ -88,6 +89,8 @@ def claim_once(*, user, key: uuid.UUID, perform: Callable[[], str]) -> tuple[boo
             except IntegrityError:
                 raise _AlreadyClaimed from None
             submission.result_url = perform()
+            if not submission.result_url:
+                raise ValueError("perform() must return the URL of its result.")
             submission.save(update_fields=["result_url"])
     except _AlreadyClaimed:
         first = stored_result(user=user, key=key)

@@ -108,5 +108,5 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"storage"'
+        response["Clear-Site-Data"] = '"cache", "storage"'
         return response

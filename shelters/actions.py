@@ -102,18 +102,20 @@ class ImplausibleFamilyError(ShelterError):
 
 
 class OverlappingStayError(ShelterError):
-    """The new stay would overlap an earlier stay of the same person (shelters/rules.py)."""
+    """The new stay would overlap an earlier stay of the same person (shelters/rules.py).
+
+    The message gives the dates, never the other shelter: it may be in another region, whose
+    shelters' whereabouts these staff do not see."""
 
     def __init__(self, clash: Stay):
         self.clash = clash
-        ended = clash.discharged_on.strftime("%d/%m/%Y") if clash.discharged_on else ""
+        ended = clash.discharged_on.strftime("%d/%m/%Y") if clash.discharged_on else _("now")
         super().__init__(
             _(
-                "This stay overlaps an earlier stay of the same person in %(code)s "
-                "(%(start)s to %(end)s). Nothing was stored."
+                "This stay overlaps an earlier stay of the same person (%(start)s to %(end)s). "
+                "Nothing was stored."
             )
-            % {"code": clash.shelter.code, "start": clash.admitted_on.strftime("%d/%m/%Y"),
-               "end": ended or _("now")}
+            % {"start": clash.admitted_on.strftime("%d/%m/%Y"), "end": ended}
         )
 
 
@@ -293,6 +295,15 @@ def _lock_open_stays(stays: Iterable[Stay]) -> list[Stay]:
     return locked
 
 
+def _check_stay_dates(admitted_on: date, planned_discharge_on: date | None) -> None:
+    """The rule of shelters/rules.py, as an exception: not in the future, planned after."""
+    problems = rules.stay_dates_problems(
+        admitted_on=admitted_on, planned_discharge_on=planned_discharge_on
+    )
+    if problems:
+        raise InvalidDateError(str(problems[0][1]))
+
+
 def _check_discharge_date(stays: Sequence[Stay], discharged_on: date) -> None:
     _check_not_future(discharged_on, _("The discharge date cannot be in the future."))
     admitted = max(stay.admitted_on for stay in stays)
@@ -353,9 +364,7 @@ def admit_family(
     """
     if not people:
         raise ValueError("An admission needs at least one person.")
-    _check_not_future(admitted_on, _("The admission date cannot be in the future."))
-    if planned_discharge_on is not None and planned_discharge_on < admitted_on:
-        raise InvalidDateError(_("The planned discharge date cannot be before the admission."))
+    _check_stay_dates(admitted_on, planned_discharge_on)
     with _one_open_stay(), transaction.atomic():
         locked = _lock_shelters(shelter.pk)[shelter.pk]
         return _admit_locked(
@@ -420,8 +429,7 @@ def transfer_family(
         if len({stay.family_group for stay in locked}) != 1:
             raise ValueError("A transfer moves people of one family group.")
         _check_discharge_date(locked, transferred_on)
-        if planned_discharge_on is not None and planned_discharge_on < transferred_on:
-            raise InvalidDateError(_("The planned discharge date cannot be before the admission."))
+        _check_stay_dates(transferred_on, planned_discharge_on)
         for stay in locked:
             stay.shelter = source
         _discharge_locked(

@@ -113,12 +113,12 @@ class AdmissionForm(forms.Form):
     def clean(self):
         data = super().clean()
         admitted = data.get("admitted_on")
-        planned = data.get("planned_discharge_on")
-        if admitted and planned and planned < admitted:
-            self.add_error(
-                "planned_discharge_on",
-                _("The planned discharge date cannot be before the admission."),
-            )
+        add_to_form(
+            self,
+            rules.stay_dates_problems(
+                admitted_on=admitted, planned_discharge_on=data.get("planned_discharge_on")
+            ),
+        )
         check_age(self, data, admitted, "woman_age", "woman_birth_date")
         if data.get("case_code") and not data.get("referring_service"):
             data["referring_service"] = data["case_code"].service
@@ -327,10 +327,12 @@ class TransferForm(_FamilyForm):
 
     def clean(self):
         data = super().clean()
-        moved, planned = data.get("transferred_on"), data.get("planned_discharge_on")
-        if moved and planned and planned < moved:
-            self.add_error(
-                "planned_discharge_on",
-                _("The planned discharge date cannot be before the admission."),
-            )
+        # The move is an admission there: the same rule (a future move has its own error).
+        add_to_form(
+            self,
+            rules.stay_dates_problems(
+                admitted_on=data.get("transferred_on"),
+                planned_discharge_on=data.get("planned_discharge_on"),
+            ),
+        )
         return data

@@ -9,7 +9,7 @@ def test_logout_answers_clear_site_data_storage(cast, as_user):
     response = client.post(reverse("logout"))
 
     assert response.status_code == 302
-    assert response["Clear-Site-Data"] == '"storage"'
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert "_auth_user_id" not in client.session
 
 

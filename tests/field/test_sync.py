@@ -416,3 +416,38 @@ def test_captured_at_is_kept_as_the_device_sent_it(cast, client_a, case_a):
     moment = captured(minutes_ago=600)
     sync(client_a, {**item("action", action_data(), case=case_a.code), "captured_at": moment})
     assert AuditEntry.objects.get(action="add_action").changes["captured_at"] == moment
+
+
+def test_a_repeat_that_missed_its_first_commit_is_accepted_not_a_conflict(cast, client_a, case_a):
+    """Two copies of one edit race: the second passed the early repeat check before the first
+    committed, then finds the version moved on. It answers the first result."""
+    import uuid as uuid_module
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from field.sync import sync_edit
+
+    new = item("edit", {"risk_level": "3"}, case=case_a.code, base_version=1)
+    (first,) = sync(client_a, new)
+    assert first["status"] == "accepted"
+
+    late = sync_edit(
+        user=cast.caseworker_a,
+        key=uuid_module.UUID(new["id"]),
+        captured_at=datetime.fromisoformat(new["captured_at"]),
+        case_code=case_a.code,
+        base_version=1,
+        data={"risk_level": "3"},
+    )
+    assert late["status"] == "accepted" and late["result"] == first["result"]
+    # Another edit on the same stale version, with its own id, is still a conflict.
+    other = sync_edit(
+        user=cast.caseworker_a,
+        key=uuid_module.uuid4(),
+        captured_at=timezone.now(),
+        case_code=case_a.code,
+        base_version=1,
+        data={"risk_level": "1"},
+    )
+    assert other["status"] == "conflict"

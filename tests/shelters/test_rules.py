@@ -123,7 +123,7 @@ def test_the_admission_page_refuses_a_back_dated_stay_over_an_ended_one(cast, sh
 
 def test_the_action_refuses_a_back_dated_stay_over_an_ended_one(cast, shelters):
     case = _victim_with_a_past_stay(cast, shelters)
-    with pytest.raises(actions.OverlappingStayError):
+    with pytest.raises(actions.OverlappingStayError) as refused:
         actions.admit_family(
             shelter=shelters.a,
             people=[woman(age=34)],
@@ -132,6 +132,9 @@ def test_the_action_refuses_a_back_dated_stay_over_an_ended_one(cast, shelters):
             case=case,
         )
     assert Stay.objects.count() == 1
+    # The dates, never the other shelter (it may be in a region these staff do not see).
+    assert "01/03/2024" in refused.value.message
+    assert shelters.a.code not in refused.value.message
 
 
 @pytest.mark.parametrize(
