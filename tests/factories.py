@@ -152,3 +152,42 @@ class StayFactory(factory.django.DjangoModelFactory):
     role = Stay.Role.WOMAN
     age_at_admission = 30
     admitted_on = date(2024, 1, 10)
+
+
+def intake_post_data(service, **overrides) -> dict:
+    """What the online intake form posts for a valid case of `service`, residing in its district
+    (the field sync's items carry the same)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    district = service.district
+    return {
+        "service": service.code,
+        "intake_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "condition": "1",
+        "entry_route": "1",
+        "victim_name": "Rosa Quispe Huamán",
+        "victim_document_type": "DNI",
+        "victim_document_number": "41234567",
+        "victim_age": "34",
+        "victim_sex": "0",
+        "victim_peruvian": "on",
+        "region": district.province.region_id,
+        "province": district.province_id,
+        "district": district.code,
+        "aggressor_sex": "1",
+        "relationship": "1",
+        "partner_relationship": "3",
+        "violence_type": "2",
+        "violence_acts": ["BOFETADAS", "EMPUJONES"],
+        "risk_level": "3",
+        "daughters_0_17": "1",
+        "sons_0_17": "0",
+        "daughters_18_plus": "0",
+        "sons_18_plus": "0",
+        "complaint_filed": "false",
+        "wants_to_file": "true",
+        "protective_measures": "unknown",
+        **overrides,
+    }

@@ -1,11 +1,9 @@
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cases.models import Case
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, intake_post_data
 
 
 @dataclass
@@ -30,32 +28,4 @@ def cases(cast) -> Cases:
 @pytest.fixture
 def intake(cast):
     """Valid intake data for a case of service A, residing in service A's district."""
-    district = cast.service_a.district
-    return {
-        "service": cast.service_a.code,
-        "intake_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
-        "condition": "1",
-        "entry_route": "1",
-        "victim_name": "Rosa Quispe Huamán",
-        "victim_document_type": "DNI",
-        "victim_document_number": "41234567",
-        "victim_age": "34",
-        "victim_sex": "0",
-        "victim_peruvian": "on",
-        "region": district.province.region_id,
-        "province": district.province_id,
-        "district": district.code,
-        "aggressor_sex": "1",
-        "relationship": "1",
-        "partner_relationship": "3",
-        "violence_type": "2",
-        "violence_acts": ["BOFETADAS", "EMPUJONES"],
-        "risk_level": "3",
-        "daughters_0_17": "1",
-        "sons_0_17": "0",
-        "daughters_18_plus": "0",
-        "sons_18_plus": "0",
-        "complaint_filed": "false",
-        "wants_to_file": "true",
-        "protective_measures": "unknown",
-    }
+    return intake_post_data(cast.service_a)

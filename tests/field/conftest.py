@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
-from tests.factories import CaseFactory, CommunityFactory
+from tests.factories import CaseFactory, CommunityFactory, intake_post_data
 
 SYNC = "/api/v1/sync/"
 PACKAGE = "/api/v1/field/package/"
@@ -40,36 +40,10 @@ def case_url(code: str) -> str:
 @pytest.fixture
 def intake(cast):
     """What the online intake form posts for a case of service A (the device sends the same)."""
-    district = cast.service_a.district
-    community = CommunityFactory(district=district, name="Ccollpa")
-    return {
-        "intake_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
-        "condition": "1",
-        "entry_route": "1",
-        "victim_name": "Rosa Quispe Huamán",
-        "victim_document_type": "DNI",
-        "victim_document_number": "41234567",
-        "victim_age": "34",
-        "victim_sex": "0",
-        "victim_peruvian": "on",
-        "region": district.province.region_id,
-        "province": district.province_id,
-        "district": district.code,
-        "community": str(community.pk),
-        "aggressor_sex": "1",
-        "relationship": "1",
-        "partner_relationship": "3",
-        "violence_type": "2",
-        "violence_acts": ["BOFETADAS", "EMPUJONES"],
-        "risk_level": "3",
-        "daughters_0_17": "1",
-        "sons_0_17": "0",
-        "daughters_18_plus": "0",
-        "sons_18_plus": "0",
-        "complaint_filed": "false",
-        "wants_to_file": "true",
-        "protective_measures": "unknown",
-    }
+    community = CommunityFactory(district=cast.service_a.district, name="Ccollpa")
+    data = intake_post_data(cast.service_a, community=str(community.pk))
+    del data["service"]  # an item names its service beside its data
+    return data
 
 
 @pytest.fixture
