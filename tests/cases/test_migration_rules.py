@@ -1,4 +1,4 @@
-"""cases 0003 adds the rules' check constraints to a database that may hold rows an earlier
+"""cases 0003 and 0004 add the rules' check constraints to a database that may hold rows an earlier
 import stored against them: it turns those values into unknown first, so `migrate` succeeds."""
 
 from datetime import date
@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("cases", "0002_report_index")]
-AFTER = [("cases", "0003_case_rules_as_constraints")]
+AFTER = [("cases", "0004_case_rules_as_constraints")]
 
 
 @pytest.mark.django_db(transaction=True)
