@@ -1,6 +1,52 @@
 """Steps the browser tests share."""
 
+import uuid
+from datetime import date
+
 from tests.conftest import PASSWORD
+
+
+def build_world(cast):
+    """The data every key page needs: cases this year (one with an action and a referral), a
+    community, shelters in both regions and a family in region A's. Return (case, shelter)."""
+    from cases.actions import record_action, refer_case
+    from cases.models import Referral
+    from shelters.models import Stay
+    from tests.factories import (
+        CaseFactory,
+        CommunityFactory,
+        PersonFactory,
+        ShelterFactory,
+        StayFactory,
+    )
+
+    today = date.today()
+    CommunityFactory(district=cast.service_a.district, name="Ccatca")
+    case = CaseFactory(service=cast.service_a, intake_date=today)
+    for _ in range(2):
+        CaseFactory(service=cast.service_a, intake_date=today, victim_age=15)
+    CaseFactory(service=cast.service_b, intake_date=today)
+    record_action(case=case, user=cast.caseworker_a, kind="home_visit", date=today, notes="Visita.")
+    refer_case(
+        case=case,
+        user=cast.caseworker_a,
+        destination=Referral.Destination.PNP,
+        date=today,
+        consent=True,
+    )
+    shelter = ShelterFactory(code="HRT-081201", district=cast.service_a.district, capacity=8)
+    ShelterFactory(code="HRT-210101", district=cast.service_b.district, capacity=6)
+    family = uuid.uuid4()
+    StayFactory(shelter=shelter, family_group=family, admitted_on=today)
+    StayFactory(
+        shelter=shelter,
+        family_group=family,
+        role=Stay.Role.CHILD,
+        person=PersonFactory(full_name="Luz Quispe"),
+        age_at_admission=7,
+        admitted_on=today,
+    )
+    return case, shelter
 
 
 def log_in(page, live_server, username: str, base_url: str | None = None) -> None:

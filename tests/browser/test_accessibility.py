@@ -4,23 +4,11 @@
 violations and how many elements each rule flags.
 """
 
-import uuid
 from collections import Counter
-from datetime import date
 
 import pytest
 
-from cases.actions import record_action, refer_case
-from cases.models import Referral
-from shelters.models import Stay
-from tests.browser.steps import axe_violations, log_in
-from tests.factories import (
-    CaseFactory,
-    CommunityFactory,
-    PersonFactory,
-    ShelterFactory,
-    StayFactory,
-)
+from tests.browser.steps import axe_violations, build_world, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,33 +21,8 @@ REPORT_DIMENSIONS = [
 
 
 def key_pages(cast) -> list[tuple[str | None, str]]:
-    """Build a small world (cases this year, a sheltered family) and list (username, path)."""
-    today = date.today()
-    CommunityFactory(district=cast.service_a.district, name="Ccatca")
-    case = CaseFactory(service=cast.service_a, intake_date=today)
-    for _ in range(2):
-        CaseFactory(service=cast.service_a, intake_date=today, victim_age=15)
-    CaseFactory(service=cast.service_b, intake_date=today)
-    record_action(case=case, user=cast.caseworker_a, kind="home_visit", date=today, notes="Visita.")
-    refer_case(
-        case=case,
-        user=cast.caseworker_a,
-        destination=Referral.Destination.PNP,
-        date=today,
-        consent=True,
-    )
-    shelter = ShelterFactory(code="HRT-081201", district=cast.service_a.district, capacity=8)
-    ShelterFactory(code="HRT-210101", district=cast.service_b.district, capacity=6)
-    family = uuid.uuid4()
-    StayFactory(shelter=shelter, family_group=family, admitted_on=today)
-    StayFactory(
-        shelter=shelter,
-        family_group=family,
-        role=Stay.Role.CHILD,
-        person=PersonFactory(full_name="Luz Quispe"),
-        age_at_admission=7,
-        admitted_on=today,
-    )
+    """Build the world of the key pages (steps.build_world) and list (username, path)."""
+    case, shelter = build_world(cast)
     reports = ["/reports/rural-coverage/", "/reports/shelters/", "/reports/network/"]
     reports += [f"/reports/cases/?by={dimension}" for dimension in REPORT_DIMENSIONS]
     return [

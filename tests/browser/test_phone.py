@@ -20,24 +20,13 @@ out of the page, the clipped controls, the small targets, each with its size.
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import date
 
 import pytest
 
-from cases.actions import record_action, refer_case
-from cases.models import Case, Referral
+from cases.models import Case
 from reports.queries import DIMENSIONS
-from shelters.models import Stay
-from tests.browser.steps import log_in
+from tests.browser.steps import build_world, log_in
 from tests.browser.test_accessibility import REPORT_DIMENSIONS, key_pages
-from tests.factories import (
-    CaseFactory,
-    CommunityFactory,
-    PersonFactory,
-    ShelterFactory,
-    StayFactory,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -185,37 +174,6 @@ MEASURE = r"""() => {
 }""".replace("MIN", str(MIN_TARGET))
 
 
-def build_world(cast) -> tuple[Case, str]:
-    """Cases this year with actions and a referral, and a shelter with a family in it."""
-    today = date.today()
-    CommunityFactory(district=cast.service_a.district, name="Ccatca")
-    case = CaseFactory(service=cast.service_a, intake_date=today)
-    for _ in range(2):
-        CaseFactory(service=cast.service_a, intake_date=today, victim_age=15)
-    CaseFactory(service=cast.service_b, intake_date=today)
-    record_action(case=case, user=cast.caseworker_a, kind="home_visit", date=today, notes="Visita.")
-    refer_case(
-        case=case,
-        user=cast.caseworker_a,
-        destination=Referral.Destination.PNP,
-        date=today,
-        consent=True,
-    )
-    shelter = ShelterFactory(code=SHELTER, district=cast.service_a.district, capacity=8)
-    ShelterFactory(code="HRT-210101", district=cast.service_b.district, capacity=6)
-    family = uuid.uuid4()
-    StayFactory(shelter=shelter, family_group=family, admitted_on=today)
-    StayFactory(
-        shelter=shelter,
-        family_group=family,
-        role=Stay.Role.CHILD,
-        person=PersonFactory(full_name="Luz Quispe"),
-        age_at_admission=7,
-        admitted_on=today,
-    )
-    return case, shelter.code
-
-
 def problems(measured: dict) -> list[str]:
     found = []
     if measured["scrollWidth"] > measured["innerWidth"]:
@@ -245,6 +203,7 @@ def summary(found: dict[str, list[str]], heights: dict[str, int]) -> str:
 
 def test_key_pages_fit_a_phone(page, live_server, cast):
     case, shelter = build_world(cast)
+    shelter = shelter.code
     page.set_viewport_size(PHONE)
     local = live_server.url.replace("127.0.0.1", "localhost")
     found, heights = {}, {}
