@@ -1,5 +1,7 @@
 """Every report in every format: the page, JSON, CSV and XLSX of the same numbers, from one
-function (`answer`); and the suppression of small cells for the open-data table."""
+function (`answer`). The page, read in the application by a person in scope, shows the exact
+numbers; every download first goes through the disclosure control (`reports.disclosure`), and
+every CSV and XLSX cell is written so that no spreadsheet runs it as a formula."""
 
 from __future__ import annotations
 
@@ -14,33 +16,47 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from services.spreadsheets import FORMULA_STARTS, neutral, plain  # noqa: F401 (re-exported)
+
+from . import disclosure
+from .disclosure import tables
 from .filters import FORMATS, ReportFilterForm, ReportFilters
 
-SMALL_CELL = "<5"
-# A cell hidden only so that a small one cannot be worked out by subtraction.
-COMPLEMENT = "X"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_FORMATS = ("csv", "xlsx")
 # Characters a spreadsheet's sheet name may not hold, and its greatest length.
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_LENGTH = 31
+# A text starting with one of these is a formula to a spreadsheet program (OWASP, "CSV
+# Injection"), also after leading spaces, and in their full-width forms.
+# Control characters an XLSX cell cannot hold (openpyxl refuses them).
+ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The key of a JSON download that lists its hidden cells, as JSON pointers.
+HIDDEN_KEY = "hidden"
 
 
 @dataclass
 class Report:
     """One report's numbers: `data` is the JSON of the contract (its keys never translated);
-    `header` and `rows` are the same numbers as a table, in the asker's language.
+    `header` and `rows(data)` are the same numbers as a table, in the asker's language.
 
-    `title` names the file (and the sheet, unless `sheet` is given); `page` gives what only
-    the page needs (charts), computed only when the page is asked for.
+    `table(data)` gives the disclosure-control table of the data: its counts (named by JSON
+    pointer) and the relations between them. `title` names the file (and the sheet, unless
+    `sheet` is given); `page` gives what only the page needs (charts), computed only when the
+    page is asked for.
     """
 
     title: str
     data: dict
     header: list
-    rows: list[list]
+    rows: Callable[[dict], list[list]]
+    table: Callable[[dict], disclosure.Table]
     sheet: str = ""
     page: Callable[[], dict] = field(default=dict)
+
+    def protection(self) -> disclosure.Protection:
+        """The cells to hide, audited."""
+        return disclosure.protect(self.table(self.data))
 
 
 def answer(
@@ -62,16 +78,8 @@ def answer(
     fmt = form.cleaned_data["format"]
     filters = form.filters()
     report = build(filters)
-    if fmt == "json":
-        return JsonResponse(report.data)
-    if fmt in FILE_FORMATS:
-        start, end = filters.start.isoformat(), filters.end.isoformat()
-        header = [_("From"), _("To"), *report.header]
-        rows = [[start, end, *row] for row in report.rows]
-        filename = f"{slugify(str(report.title))}-{start}-{end}.{fmt}"
-        if fmt == "csv":
-            return csv_response(filename, header, rows)
-        return xlsx_response(filename, report.sheet or report.title, header, rows)
+    if fmt == "json" or fmt in FILE_FORMATS:
+        return download(report, filters, fmt)
     return render(
         request,
         template,
@@ -85,6 +93,33 @@ def answer(
             **report.page(),
         },
     )
+
+
+def download(report: Report, filters: ReportFilters, fmt: str) -> HttpResponse:
+    """A report's file (json, csv or xlsx): the numbers as they may leave the system.
+
+    JSON keeps every key of the contract, with each hidden count null, and adds `hidden`, the
+    JSON pointers of the hidden counts (an empty list if none); CSV and XLSX write `X`.
+    """
+    hidden = report.protection().hidden_keys()
+    if fmt == "json":
+        return JsonResponse({**tables.masked(report.data, hidden, None), HIDDEN_KEY: hidden})
+    shown = tables.masked(report.data, hidden, disclosure.HIDDEN)
+    start, end = filters.start.isoformat(), filters.end.isoformat()
+    header = [_("From"), _("To"), *report.header]
+    rows = [[start, end, *row] for row in report.rows(shown)]
+    filename = f"{slugify(str(report.title))}-{start}-{end}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, rows)
+    return xlsx_response(filename, report.sheet or report.title, header, rows)
+
+
+def open_data_rows(open_data) -> tuple[list[list], disclosure.Protection]:
+    """The rows of the open-data table as they may leave the system, and their protection."""
+    table = tables.open_data_of(open_data)
+    protection = disclosure.protect(table)
+    rows = tables.masked_rows(open_data.rows, protection.hidden_keys(), disclosure.HIDDEN)
+    return rows, protection
 
 
 def _invalid(request, form, template, context) -> HttpResponse:
@@ -119,71 +154,62 @@ def _downloads(request) -> list[tuple[str, str]]:
     return links
 
 
-def plain(value):
-    """A cell as files take it: numbers stay numbers, anything else (a lazy translation
-    included) becomes a str; an unknown value stays empty."""
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return value
-    return str(value)
-
-
 def sheet_name(title) -> str:
-    """A valid sheet name: without the characters spreadsheets refuse, at most 31 long."""
-    name = " ".join(SHEET_FORBIDDEN.sub(" ", str(title)).split())
-    return name[:SHEET_LENGTH].rstrip() or "1"
-
-
-def suppress(count: int) -> int | str:
-    """Hide counts from 1 to 4 in tables that leave the system (0 is shown: nothing to hide)."""
-    return SMALL_CELL if 1 <= count <= 4 else count
-
-
-def suppress_row(total: int, groups: list[list[int]]) -> tuple[int | str, list[list[int | str]]]:
-    """Suppress a row whose `groups` of cells each add up to `total`.
-
-    Every count from 1 to 4 becomes `<5`. A group with a single hidden cell would give it away
-    (the total minus the others), so its smallest other non-zero cell is hidden too, as `X`.
-    """
-    shown_groups = []
-    for group in groups:
-        shown = [suppress(count) for count in group]
-        hidden = [i for i, cell in enumerate(shown) if cell == SMALL_CELL]
-        if len(hidden) == 1 and suppress(total) != SMALL_CELL:
-            others = [(count, i) for i, count in enumerate(group) if i not in hidden and count]
-            if others:
-                shown[min(others)[1]] = COMPLEMENT
-        shown_groups.append(shown)
-    return suppress(total), shown_groups
+    """A valid sheet name: without the characters spreadsheets refuse (nor an apostrophe at
+    either end), at most 31 long. A sheet name is never run as a formula."""
+    name = " ".join(SHEET_FORBIDDEN.sub(" ", ILLEGAL_XLSX.sub("", str(title))).split())
+    return name.strip("'")[:SHEET_LENGTH].strip(" '") or "1"
 
 
 def csv_response(filename: str, header: list, rows: list[list]) -> HttpResponse:
+    """A CSV download. Every text is quoted (so a separator inside it cannot start a new cell)
+    and neutralised (`neutral`); numbers are written bare."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # a BOM, so that spreadsheet programs read the accents right
-    writer = csv.writer(response)
-    writer.writerow([plain(cell) for cell in header])
-    writer.writerows([plain(cell) for cell in row] for row in rows)
+    writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([_csv_cell(cell) for cell in header])
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
     return response
 
 
+def _csv_cell(value):
+    # QUOTE_NONNUMERIC would quote None as ""; an empty cell is simply empty text.
+    value = neutral(value)
+    return "" if value is None else value
+
+
 def xlsx_response(filename: str, title, header: list, rows: list[list]) -> HttpResponse:
+    """An XLSX download: every text cell is a string cell (never a formula), neutralised."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_name(title))
     bold = Font(bold=True)
-    cells = []
-    for value in header:
-        cell = WriteOnlyCell(sheet, value=plain(value))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    sheet.append([_xlsx_cell(sheet, value, font=bold) for value in header])
     for row in rows:
-        sheet.append([plain(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _xlsx_cell(sheet, value, *, font=None):
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        # Control characters out first: what is left is what a spreadsheet reads, and that is
+        # what must not start a formula ("\x01=HYPERLINK(...)" would become one).
+        value = ILLEGAL_XLSX.sub("", value)
+    value = neutral(value)
+    if isinstance(value, str):
+        value = ILLEGAL_XLSX.sub("", value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would take a text starting with "=" for a formula
+    if font is not None:
+        cell.font = font
+    return cell

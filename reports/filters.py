@@ -1,5 +1,5 @@
 """The period and filters every report takes: `from`..`to` (or `year`), region, kind, service,
-and the answer's `format` (and, for the cases report, the `by` dimension)."""
+and the answer's `format` (and, for the cases and activities reports, the `by` dimension)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,8 @@ class ReportFilterForm(forms.Form):
 
 
 class CasesReportForm(ReportFilterForm):
-    """The cases report adds the dimension to break the cases down by (`by`, default month)."""
+    """The cases and the activities reports add the dimension to break their figures down by
+    (`by`, by default the first of `dimensions`: month)."""
 
     by = forms.CharField(required=False)
 

@@ -39,5 +39,8 @@ def test_regional_manager_reads_charts_changes_the_period_and_downloads_csv(
     assert rows[0][:2] == ["Desde", "Hasta"]
     # Desde, Hasta, then the key, its label and the count
     assert {tuple(row[:2]) for row in rows[1:]} == {("2023-01-01", "2023-12-31")}
-    counts = {key: int(count) for _from, _to, key, _label, count in rows[1:]}
-    assert counts["2023-01"] == 2 and counts["2023-03"] == 1 and sum(counts.values()) == 3
+    # The file leaves the system: its small counts are hidden alike (docs/disclosure.md), and
+    # so are enough others that none can be worked out; the page above shows them exactly.
+    counts = {key: count for _from, _to, key, _label, count in rows[1:]}
+    assert counts["2023-01"] == counts["2023-03"] == "X"
+    assert len(counts) == 12 and not any(count in {"1", "2", "3", "4"} for count in counts.values())

@@ -15,6 +15,14 @@ URL = "/reports/cases/"
 
 
 def report(client, by, **params):
+    """The exact figures, as the page shows them to a person in scope (files hide small ones)."""
+    response = client.get(URL, {"by": by, **params})
+    assert response.status_code == 200, response.content
+    return response.context["data"]
+
+
+def released(client, by, **params):
+    """The JSON download: small counts hidden (null), and listed under `hidden`."""
     response = client.get(URL, {"format": "json", "by": by, **params})
     assert response.status_code == 200, response.content
     return response.json()
@@ -108,8 +116,12 @@ def test_the_default_period_is_the_current_year(cast, national):
 def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
     CaseFactory(service=cast.service_a, victim_age=30)
     CaseFactory(service=cast.service_b, victim_age=8)
-    data = report(national, "age_group", year=2023)
-    expected = [[str(row["key"]), str(row["label"]), str(row["count"])] for row in data["rows"]]
+    data = released(national, "age_group", year=2023)
+    assert data["hidden"] == [f"/rows/{i}/count" for i in range(8)] + ["/total"]
+    expected = [
+        [str(row["key"]), str(row["label"]), "X" if row["count"] is None else str(row["count"])]
+        for row in data["rows"]
+    ]
 
     text = national.get(URL, {"by": "age_group", "year": 2023, "format": "csv"})
     rows = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig"))))
@@ -124,10 +136,11 @@ def test_csv_xlsx_and_page_say_the_same_as_json(cast, national):
     assert sheet_rows[0] == rows[0]
     assert sheet_rows[1:] == rows[1:]
 
+    # The page, read in the application, shows the exact numbers.
     page = national.get(URL, {"by": "age_group", "year": 2023}).content.decode()
-    for row in data["rows"]:
+    for row in report(national, "age_group", year=2023)["rows"]:
         assert f'data-key="{row["key"]}">{row["count"]}</td>' in page
-    assert f'data-key="total">{data["total"]}</td>' in page
+    assert 'data-key="total">2</td>' in page
     assert "<svg" in page
 
 
@@ -186,7 +199,7 @@ def test_unknown_values_count_as_not_recorded_in_every_format(cast, national, et
         "2023-12-31",
         "",
         "Not recorded",
-        "2",
+        "X",
     ]
     book = load_workbook(io.BytesIO(national.get(URL, {**params, "format": "xlsx"}).content))
     assert list(book.active.iter_rows(values_only=True))[-1] == (
@@ -194,20 +207,23 @@ def test_unknown_values_count_as_not_recorded_in_every_format(cast, national, et
         "2023-12-31",
         None,
         "Not recorded",
-        2,
+        "X",
     )
     page = national.get(URL, params).content.decode()
     assert "Not recorded" in page
     assert 'data-key="total">3</td>' in page
 
 
-def test_no_row_for_unknown_values_when_there_are_none(cast, national, ethnicity_dimension):
+def test_the_unknown_row_is_there_even_at_zero(cast, national, ethnicity_dimension):
+    """A "No registrado" row shown only when it holds cases would tell, even hidden in a
+    download, that it holds at least one: a value that may be unknown always has the row."""
     from cases import registry
 
     code = registry.choices("ETNIA_VICTIMA")[0][0]
     CaseFactory(service=cast.service_a, victim_ethnicity=code)
     data = report(national, ethnicity_dimension, year=2023)
-    assert None not in counts(data)
+    assert counts(data)[None] == 0
+    assert data["rows"][-1]["label"] == "No registrado"
     assert data["total"] == 1
 
 
@@ -215,5 +231,19 @@ def test_a_code_outside_the_dictionary_still_counts(cast, national, ethnicity_di
     case = CaseFactory(service=cast.service_a)
     Case.objects.filter(pk=case.pk).update(victim_ethnicity=99)
     data = report(national, ethnicity_dimension, year=2023)
-    assert data["rows"][-1] == {"key": 99, "label": "99", "count": 1}
+    assert data["rows"][-2] == {"key": 99, "label": "99", "count": 1}
     assert data["total"] == 1
+
+
+def test_every_service_and_region_in_scope_has_its_row_zeros_included(cast, national):
+    """A row listed only when it has cases would tell, even hidden as X in a download, that
+    it has at least one: services open in the period and regions in scope are all listed."""
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 5, 1))
+
+    by_service = counts(report(national, "service", year=2023))
+    by_region = counts(report(national, "region", year=2023))
+
+    assert by_service[cast.service_a.code] == 1
+    assert by_service[cast.service_b.code] == 0
+    assert by_region[cast.region_a.code] == 1
+    assert by_region[cast.region_b.code] == 0

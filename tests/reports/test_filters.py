@@ -80,10 +80,10 @@ def test_a_shelter_code_filters_the_shelters_report(cast, as_user):
         shelter=ShelterFactory(district=cast.service_a.district), admitted_on=date(2023, 3, 1)
     )
     response = as_user(cast.regional_manager).get(
-        "/reports/shelters/", {"year": 2023, "service": "HRT-081201", "format": "json"}
+        "/reports/shelters/", {"year": 2023, "service": "HRT-081201"}
     )
     assert response.status_code == 200
-    assert response.json()["people_sheltered"] == 1
+    assert response.context["data"]["people_sheltered"] == 1
     other_region = ShelterFactory(district=cast.service_b.district, code="HRT-210101")
     response = as_user(cast.regional_manager).get(
         "/reports/shelters/", {"service": other_region.code, "format": "json"}

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
-from reports.views import DIMENSION_LABELS
+from reports.views import ACTIVITY_DIMENSION_LABELS, DIMENSION_LABELS
+from tests.activities.factories import ActivityFactory
 from tests.factories import CaseFactory, ShelterFactory, StayFactory
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +23,13 @@ REPORTS = [
         {},
         "Cobertura rural (SAR)",
         "cobertura-rural-sar",
-        ["SAR activos", "Casos", "Distritos", "Comunidades", "Provincias", "Regiones"],
+        [
+            *("SAR activos", "Casos", "Distritos", "Comunidades", "Provincias", "Regiones"),
+            "Actividades comunitarias",
+            "Participantes en las actividades",
+            "Distritos alcanzados por las actividades",
+            "Comunidades alcanzadas por las actividades",
+        ],
     ),
     (
         "/reports/shelters/",
@@ -45,16 +52,25 @@ REPORTS = [
         "casos-por-tipo-de-violencia",
         ["Código", "Tipo de violencia", "Casos"],
     ),
+    (
+        "/reports/activities/",
+        {"by": "type"},
+        "Actividades comunitarias",
+        "actividades-comunitarias-por-tipo-de-actividad",
+        ["Código", "Tipo de actividad", "Actividades", "Participantes"],
+    ),
 ]
 # The keys of the contract (DESIGN.md), the same in every language.
 JSON_KEYS = {
     "/reports/rural-coverage/": {
         "period",
         *("services", "cases", "districts", "communities", "provinces", "regions"),
+        *("activities", "participants", "activity_districts", "activity_communities"),
     },
     "/reports/shelters/": {"period", "people_sheltered", "women", "girls", "boys", "men", "stays"},
     "/reports/network/": {"period", "opened", "active"},
     "/reports/cases/": {"period", "dimension", "rows", "total"},
+    "/reports/activities/": {"period", "dimension", "rows", "total", "participants_total"},
 }
 DIMENSIONS = list(DIMENSION_LABELS)
 EVERY_REPORT = [
@@ -62,6 +78,7 @@ EVERY_REPORT = [
     ("/reports/shelters/", {}),
     ("/reports/network/", {}),
     *[("/reports/cases/", {"by": dimension}) for dimension in DIMENSIONS],
+    *[("/reports/activities/", {"by": dimension}) for dimension in ACTIVITY_DIMENSION_LABELS],
 ]
 
 
@@ -69,6 +86,7 @@ EVERY_REPORT = [
 def national(cast, as_user):
     CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 1))
     CaseFactory(service=cast.service_b, intake_date=date(2023, 4, 1))
+    ActivityFactory(service=cast.service_a, date=date(2023, 5, 2))
     StayFactory(
         shelter=ShelterFactory(district=cast.service_a.district), admitted_on=date(2023, 3, 1)
     )
@@ -123,7 +141,8 @@ def test_files_are_in_spanish(national, url, params, sheet, filename, header):
     """...while the JSON keeps the keys of the contract."""
     query = {**params, "year": 2023}
     data = national.get(url, {**query, "format": "json"}).json()
-    assert set(data) == JSON_KEYS[url]
+    # every key of the contract, and the list of the hidden cells
+    assert set(data) == JSON_KEYS[url] | {"hidden"}
     text = national.get(url, {**query, "format": "csv"})
     assert text["Content-Disposition"] == (
         f'attachment; filename="{filename}-{PERIOD[0]}-{PERIOD[1]}.csv"'
@@ -162,11 +181,12 @@ def test_the_files_follow_the_active_language(national):
 
 
 def test_kinds_of_service_reach_the_spreadsheet_as_text(national):
-    """Their labels are lazy translations, which openpyxl refuses."""
+    """Their labels are lazy translations, which openpyxl refuses. (Two cases in all: every
+    count is hidden, the zero too, so that none can be told from the others.)"""
     book = national.get("/reports/cases/", {"by": "service_kind", "year": 2023, "format": "xlsx"})
     assert book.status_code == 200
     rows = list(xlsx_sheet(book).iter_rows(values_only=True))[1:]
-    assert [(row[2], row[4]) for row in rows] == [("CEM", 1), ("SAR", 1), ("CAI", 0)]
+    assert [(row[2], row[4]) for row in rows] == [("CEM", "X"), ("SAR", "X"), ("CAI", "X")]
     assert all(isinstance(row[3], str) and row[3] for row in rows)
 
 

@@ -1,3 +1,4 @@
+import csv
 from datetime import date
 
 from tests.factories import CareServiceFactory, ShelterFactory
@@ -37,7 +38,8 @@ def test_csv_matches_json(cast, as_user):
     data = client.get(URL, {"year": 2023, "format": "json"}).json()
     text = client.get(URL, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0] == "Desde,Hasta,Tipo,Abiertos en el periodo,Activos en el periodo"
+    assert lines[0] == '"Desde","Hasta","Tipo","Abiertos en el periodo","Activos en el periodo"'
+    assert data["hidden"] == []  # the network counts services, not people
     for line in lines[1:]:
-        _from, _to, kind, opened, active = line.split(",")
+        _from, _to, kind, opened, active = next(csv.reader([line]))
         assert (int(opened), int(active)) == (data["opened"][kind], data["active"][kind])
