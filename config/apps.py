@@ -25,6 +25,15 @@ class AxesConfig(BaseAxesConfig):
         AccessAttemptAdmin.status.short_description = _("Status")
         AccessAttemptAdmin.expiration.short_description = _("Expires At")
 
+        # The attempt list with a status that knows both lockout limits (config/lockout.py).
+        from axes.models import AccessAttempt
+        from django.contrib import admin
+
+        from config.lockout import LockoutAttemptAdmin
+
+        admin.site.unregister(AccessAttempt)
+        admin.site.register(AccessAttempt, LockoutAttemptAdmin)
+
 
 AXES_STRINGS = [
     # axes/models.py

@@ -1,7 +1,7 @@
 """Settings for the case-management application, configured by environment variables.
 
 Every deploy-specific value comes from the environment, with a safe default for development
-and none for secrets in production (see README.md, "Producción").
+and none for secrets in production (see README.md, "Production").
 """
 
 import os
@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -54,17 +55,29 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below); its checks catch old settings.
+    "csp",
+    # The password strength validator, here for its Spanish messages.
+    "django_zxcvbn_password_validator",
     # django-axes under a Spanish name in the admin (config/apps.py).
     "config.apps.AxesConfig",
+    # Background jobs (TASKS below): Django 6's tasks backported, kept in the database; their
+    # admin list under a Spanish name (services/task_results.py).
+    "django_tasks",
+    "services.task_results.TaskResultsConfig",
     "services",
     "cases",
     "shelters",
     "reports",
     "field",
+    "activities",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (policies below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that writes the body; after WhiteNoise, whose files are precompressed.
     "config.middleware.CompressionMiddleware",
@@ -127,6 +140,16 @@ CACHES = {
     },
 }
 
+# The key of the hashes that stand for document numbers in the audit of document checks
+# (cases.DocumentCheck). Empty: SECRET_KEY. Set it apart so that rotating SECRET_KEY (sessions)
+# does not change every stored hash; changing this key does.
+DOCUMENT_HASH_KEY = os.environ.get("DOCUMENT_HASH_KEY", "")
+
+# Background jobs (services/tasks.py), such as storing a big CSV import, run outside the
+# request: the web process adds a row to a table of this database, and the worker
+# (`manage.py db_worker`, which `make run` starts too) runs it. No queue server is needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so that a locked-out account is refused before the password is tried.
     "axes.backends.AxesStandaloneBackend",
@@ -141,7 +164,13 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength as an attacker would guess (zxcvbn): dictionary words, names, dates, keyboard
+    # patterns and their l33t forms. Its lists are English only; config/passwords.py adds
+    # Spanish, Quechua and local words, and the passwords this project has published.
+    {"NAME": "config.passwords.LocalPasswordValidator"},
 ]
+# zxcvbn's score from 0 to 4; 3 is "safe unless our database is stolen" (10^8 guesses or more).
+PASSWORD_MINIMAL_STRENGTH = 3
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -154,22 +183,33 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Five failed logins lock the account for a while (django-axes).
+# Failed logins lock for a while (django-axes, with config/lockout.py): 5 failures lock that
+# user at that address only, so a stranger elsewhere cannot lock her out; 20 failures across
+# any accounts lock the address, which stops one machine trying many accounts. The address
+# limit is higher because a rural office often shares one public IP among colleagues.
+AXES_HANDLER = "config.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = 5
+LOCKOUT_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-# Lock the account, not the address: a rural office often shares one public IP, and an IP
-# lockout would shut out every colleague there. axes.W006 warns that a lockout without the IP
-# can be dodged by rotating user agents or cookies; a username lockout uses neither.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# Every failure is kept, marked when it locked, in the admin (axes' access failures).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is the person's, not the proxy's: behind N proxies that append to
+# X-Forwarded-For, the N-th entry from the right (config.lockout.client_address). Behind the
+# TLS proxy of README.md ("Production") that is one proxy, which must set X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
+# The username as typed, cut to fit (a longer one was a server error on PostgreSQL).
+AXES_USERNAME_CALLABLE = "config.lockout.client_username"
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("AXES_PROXY_COUNT", "1" if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else "0")
+)
 SILENCED_SYSTEM_CHECKS = [
-    "axes.W006",
     # SQLite has no covering indexes: it keeps the key of the report index and skips the
     # INCLUDE columns, which only PostgreSQL (production) needs.
     "models.W040",
 ]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
 
 # Internationalisation: Spanish (Peru) first, English available.
 LANGUAGE_CODE = "es-pe"
@@ -216,10 +256,77 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    # HSTS for this host always; for the ministry's other subdomains, and the browsers' preload
+    # list, only when the ministry opts in: both bind hosts this application does not run, and
+    # a preload entry takes months to undo. Django's deploy check warns about each while off
+    # (security.W005, security.W021); that is this decision, so the warning is silenced then.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): only this site's own files, no inline script or style,
+# no eval, nothing from another site. Bootstrap's CSS draws its icons from data: URLs, hence
+# img-src; field mode needs its service worker (/sw.js) and manifest. No page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Permissions-Policy: deny every powerful feature; the application uses none of them (field mode
+# needs storage, a service worker and WebCrypto, which no policy governs; no geolocation).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "clipboard-write",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+}
 
 # Logging: to the console, never with request bodies (they may hold a victim's data).
 LOGGING = {

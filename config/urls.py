@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("shelters/", include("shelters.urls")),
     path("reports/", include("reports.urls")),
+    path("activities/", include("activities.urls")),
     path("", include("field.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

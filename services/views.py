@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from shelters.models import Shelter
 
@@ -19,7 +20,12 @@ from .scopes import scope_for
 
 SERVICES_PER_PAGE = 25
 
+# Every page and answer here is for a logged-in user and is marked `never_cache` (no-store), as
+# the case pages are: staff share phones and computers, and neither the next person's back
+# button nor a shared cache may show them.
 
+
+@never_cache
 @login_required
 def home(request):
     """Show each role what it works with; a user without a role is told so."""
@@ -44,6 +50,7 @@ def home(request):
     return render(request, "services/home.html", context)
 
 
+@never_cache
 @scope_required(lambda scope: scope.may_see_services)
 def service_list(request):
     regions = regions_visible_to(request.user)
@@ -59,6 +66,7 @@ def service_list(request):
     )
 
 
+@never_cache
 @scope_required(lambda scope: scope.may_see_services)
 def service_detail(request, code: str):
     service = get_service_for_user(request.user, code)
@@ -83,6 +91,7 @@ def _options(rows) -> JsonResponse:
     return JsonResponse({"options": [{"value": value, "label": label} for value, label in rows]})
 
 
+@never_cache
 @scope_required(lambda scope: scope.has_role)
 def province_options(request):
     """Provinces of a region, for the dependent selects of the forms."""
@@ -90,12 +99,14 @@ def province_options(request):
     return _options(rows)
 
 
+@never_cache
 @scope_required(lambda scope: scope.has_role)
 def district_options(request):
     rows = District.objects.filter(province_id=_parent(request)).values_list("code", "name")
     return _options(rows)
 
 
+@never_cache
 @scope_required(lambda scope: scope.has_role)
 def community_options(request):
     rows = Community.objects.filter(district_id=_parent(request)).values_list("pk", "name")

@@ -65,3 +65,46 @@ def test_postgres_pass_really_talks_to_postgresql(db):
     with connection.cursor() as cursor:
         cursor.execute("select version()")
         assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+SHOW_HSTS = (
+    "from django.conf import settings; from django.test import Client;"
+    "answer = Client().get('/favicon.ico', secure=True, HTTP_HOST='casos.example.gob.pe');"
+    "print(answer['Strict-Transport-Security']);"
+    "print(sorted(settings.SILENCED_SYSTEM_CHECKS))"
+)
+
+
+def test_hsts_covers_this_host_only_unless_the_ministry_opts_in():
+    """includeSubDomains and preload bind hosts this application does not run; preload takes
+    months to undo. Both are off by default, and Django's warnings about them are silenced
+    only while they are off."""
+    result = manage("shell", "-c", SHOW_HSTS, env=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    header, silenced = result.stdout.splitlines()[-2:]
+    assert header == "max-age=31536000"
+    assert "security.W005" in silenced and "security.W021" in silenced
+
+    # Opted in: both in the header, and nothing silenced about them.
+    opted_in = {**PRODUCTION, "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1", "DJANGO_HSTS_PRELOAD": "1"}
+    result = manage("shell", "-c", SHOW_HSTS, env=opted_in)
+    assert result.returncode == 0, result.stderr
+    header, silenced = result.stdout.splitlines()[-2:]
+    assert header == "max-age=31536000; includeSubDomains; preload"
+    assert "security.W005" not in silenced and "security.W021" not in silenced
+
+    checks = manage("check", "--deploy", "--fail-level", "WARNING", env=opted_in)
+    assert checks.returncode == 0, checks.stderr + checks.stdout
+
+
+def test_the_lockout_counts_the_address_and_axes_has_nothing_to_warn():
+    """axes.W006 (a lockout without the address) was silenced; it is no longer needed."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SILENCED_SYSTEM_CHECKS)",
+        env=PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "axes.W006" not in result.stdout
+    assert "ip_address" in str(settings.AXES_LOCKOUT_PARAMETERS)

@@ -2,9 +2,12 @@ import os
 import time
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from activities.demo import demo_activities, seed_activities
 from cases.demo import demo_cases, seed_cases
 from services.demo import DEMO_REGIONS, seed_network, seed_users
 from services.models import CareService, District
@@ -44,6 +47,12 @@ class Command(BaseCommand):
                     "Debug is off: set DEMO_PASSWORD explicitly to create demo logins."
                 )
             password = DEFAULT_DEMO_PASSWORD
+        elif not settings.DEBUG:
+            try:  # real logins on a real server: the password must pass the validators
+                validate_password(password)
+            except ValidationError as weak:
+                message = " ".join(weak.messages)
+                raise CommandError(f"DEMO_PASSWORD is too weak: {message}") from None
         if not District.objects.exists():
             call_command("load_geography", stdout=self.stdout)
         services = seed_network(seed=seed)
@@ -55,6 +64,15 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo network: {len(services)} services and {len(shelters)} shelters "
                 f"({stays} stays added; seed {seed})."
+            )
+        )
+        # Before the cases: the annexes it adds are then there for every run's cases alike.
+        started = time.perf_counter()
+        added = seed_activities(seed=seed, services=services)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo activities: {added} added in {time.perf_counter() - started:.1f} s "
+                f"({demo_activities(services).count()} in the demo network)."
             )
         )
         if cases:
