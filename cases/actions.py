@@ -5,23 +5,31 @@ Each runs in one transaction and writes its audit entry inside it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from services.actions import add_community
-from services.models import CareService
+from services.actions import get_or_add_community
+from services.models import CareService, Submission
 from services.rules import raise_problems
 
 from . import rules
-from .models import AuditEntry, Case, CaseAction, CaseSequence, Referral
+from .models import AuditEntry, Case, CaseAction, CaseSequence, DocumentCheck, Referral
+from .queries import earlier_cases_count
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +100,8 @@ def open_case(
     data = dict(data)
     raise_problems(rules.clean_case(data, service_opened_on=service.opened_on))
     if new_community:
-        data = {**data, "community": add_community(district=data["district"], name=new_community)}
+        community = get_or_add_community(district=data["district"], name=new_community)
+        data = {**data, "community": community}
     intake = data["intake_date"]
     (sequence,) = allocate_case_numbers(service, intake.year)
     # An imported NUMERO_CASO may look like ours ("2024-00042"): skip numbers already taken.
@@ -131,7 +140,8 @@ def update_case(
     raise_problems(rules.clean_case(record, service_opened_on=current.service.opened_on))
     data = {name: record[name] for name in data}
     if new_community:
-        data = {**data, "community": add_community(district=data["district"], name=new_community)}
+        community = get_or_add_community(district=data["district"], name=new_community)
+        data = {**data, "community": community}
     changes = {}
     for field, new in data.items():
         old = getattr(current, field)
@@ -249,7 +259,8 @@ REPEAT_CHECK_CACHE = "shared"
 
 def allow_repeat_check(*, user) -> bool:
     """Count a caseworker's document checks; refuse past 30 in any 10 minutes (an intake needs
-    a few). Logged without the number, so that a burst of look-ups leaves a trace.
+    a few). Logged without the number, so that a burst of look-ups leaves a trace. Every path
+    that tells whether a document has a case draws on this one budget (`check_document`).
 
     Each check takes one of 30 numbered slots, which frees itself 10 minutes later. Taking a
     slot is a cache `add`, an INSERT on the key in the database cache, so two workers cannot
@@ -264,6 +275,152 @@ def allow_repeat_check(*, user) -> bool:
             return True
     logger.info("Document check by user %s refused: over the limit", user.pk)
     return False
+
+
+# The document check -------------------------------------------------------------------------
+# Whether a document has a case anywhere in the country is an answer beyond the asker's scope.
+# Every path that gives it (the check while typing, the intake and edit forms, the field sync)
+# goes through `check_document`: one budget per user, one audit row per answer.
+
+DOCUMENT_DIGEST_SALT = "warmi.cases.document-check"
+INTAKE_PROOF_SALT = "warmi.cases.intake-in-progress"
+INTAKE_PROOF_MAX_AGE = timedelta(hours=2)
+MAX_DOCUMENT_LENGTH = Case._meta.get_field("victim_document_number").max_length
+
+
+class TooManyDocumentChecks(ValidationError):
+    """Over the document-check budget: no answer. A form shows it on the condition."""
+
+    def __init__(self):
+        super().__init__(too_many_checks_message(), code="too_many_checks")
+
+
+def too_many_checks_message() -> str:
+    return _(
+        "Too many document checks in a few minutes: whether this document has earlier cases "
+        "could not be checked, and nothing was saved. Try again in a few minutes."
+    )
+
+
+def document_digest(number: str) -> str:
+    """A keyed hash (HMAC-SHA256) of a document number as stored, for the audit of checks.
+
+    Keyed with `DOCUMENT_HASH_KEY`, else `SECRET_KEY`: without the key nobody can hash the
+    8-digit DNIs one by one and read the numbers back. Changing the key changes every hash.
+    """
+    key = settings.DOCUMENT_HASH_KEY or settings.SECRET_KEY
+    # Bytes, so that any string hashes (JSON may carry a lone surrogate, which UTF-8 refuses).
+    value = rules.normalize_document(number).encode("utf-8", "surrogatepass")
+    return salted_hmac(DOCUMENT_DIGEST_SALT, value, secret=key, algorithm="sha256").hexdigest()
+
+
+def _could_be_stored(number: str) -> bool:
+    """Whether a case could carry this number at all (a NUL byte never reaches a query)."""
+    return 0 < len(number) <= MAX_DOCUMENT_LENGTH and number.isprintable()
+
+
+def check_document(
+    *,
+    user,
+    service: CareService,
+    number: str,
+    via: str,
+    intake_key: uuid.UUID | None = None,
+    case: Case | None = None,
+    before: date | None = None,
+) -> bool:
+    """Tell whether `number` has an earlier case anywhere (other than `case`, with an intake on
+    or before `before`), within the user's budget; record the check and its answer.
+
+    Raises `TooManyDocumentChecks` past the budget (the refusal is recorded too).
+    """
+    number = rules.normalize_document(number)
+    check = DocumentCheck(
+        user=user,
+        service=service,
+        document_digest=document_digest(number),
+        via=via,
+        intake_key=intake_key,
+        case=case,
+    )
+    if not allow_repeat_check(user=user):
+        check.answer = DocumentCheck.Answer.REFUSED
+        check.save()
+        raise TooManyDocumentChecks
+    earlier = _could_be_stored(number) and (
+        earlier_cases_count(number, exclude_pk=case.pk if case else None, before=before) > 0
+    )
+    check.answer = DocumentCheck.Answer.EARLIER if earlier else DocumentCheck.Answer.NONE
+    check.save()
+    return earlier
+
+
+def document_checker(
+    *,
+    user,
+    service: CareService,
+    via: str,
+    intake_key: uuid.UUID | None = None,
+    case: Case | None = None,
+) -> Callable[..., int]:
+    """The repeat check a case form runs (`CaseForm(count_earlier=...)`) on her behalf.
+
+    An edit that keeps the case's own document asks nothing new (the answer was given when the
+    number was written): that check is neither counted nor recorded.
+    """
+
+    def count_earlier(number: str, *, exclude_pk: int | None = None, before=None) -> int:
+        if case is not None and rules.normalize_document(number) == case.victim_document_number:
+            return earlier_cases_count(number, exclude_pk=exclude_pk, before=before)
+        return int(
+            check_document(
+                user=user,
+                service=service,
+                number=number,
+                via=via,
+                intake_key=intake_key,
+                case=case,
+                before=before,
+            )
+        )
+
+    return count_earlier
+
+
+def intake_proof(*, user, service: CareService) -> str:
+    """A signed, dated token that an intake form of `service` was drawn for `user`."""
+    # A random part, so that each form drawn has its own proof (one intake key per proof).
+    nonce = uuid.uuid4().hex
+    return signing.TimestampSigner(salt=INTAKE_PROOF_SALT).sign(
+        f"{user.pk}:{service.code}:{nonce}"
+    )
+
+
+def intake_in_progress(*, user, service: CareService, key: str, proof: str) -> uuid.UUID | None:
+    """The intake's one-time key, if `proof` shows an intake form of `service` drawn for `user`
+    in the last two hours and `key` was not submitted yet; None otherwise.
+
+    The check while typing answers only then: it helps an intake, it is no look-up service.
+    """
+    signer = signing.TimestampSigner(salt=INTAKE_PROOF_SALT)
+    try:
+        signed = signer.unsign(proof, max_age=INTAKE_PROOF_MAX_AGE)
+        intake_key = uuid.UUID(key.strip())
+    except (signing.BadSignature, ValueError):
+        return None
+    if signed.rpartition(":")[0] != f"{user.pk}:{service.code}":
+        return None
+    if Submission.objects.filter(key=intake_key).exists():
+        return None
+    # One form drawn, one intake: the first key checked with this proof is the only one it
+    # answers for (kept in the shared cache while the proof lasts), so a page loaded once is
+    # not a look-up service for two hours with a fresh key per question.
+    slot = "intake-proof:" + hashlib.sha256(proof.encode()).hexdigest()
+    cache = caches[REPEAT_CHECK_CACHE]
+    cache.add(slot, str(intake_key), timeout=int(INTAKE_PROOF_MAX_AGE.total_seconds()))
+    if cache.get(slot) != str(intake_key):
+        return None
+    return intake_key
 
 
 def log_case_view(*, case: Case, user) -> None:

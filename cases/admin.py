@@ -7,13 +7,15 @@ here: the admin lets an administrator find a case and read its audit trail.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from services.addresses import requested_from
+from services.admin import GuardedInput
 from services.admin_import import csv_import_urls
 
 from .actions import log_case_view
-from .models import AuditEntry, Case
+from .models import AuditEntry, Case, DocumentCheck
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GuardedInput, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -37,7 +39,8 @@ class CaseAdmin(ReadOnlyAdmin):
         # Every read of a case is audited, an administrator's too.
         case = self.get_object(request, object_id)
         if request.method == "GET" and case is not None and response.status_code == 200:
-            log_case_view(case=case, user=request.user)
+            with requested_from(request):
+                log_case_view(case=case, user=request.user)
         return response
 
     def get_urls(self):
@@ -47,7 +50,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "case_code", "action", "user"]
+    list_display = ["at", "case_code", "action", "user", "ip_address"]
     list_filter = ["action"]
     search_fields = ["case__code"]
     list_select_related = ["case", "user"]
@@ -57,3 +60,31 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("case"), ordering="case__code")
     def case_code(self, entry):
         return entry.case.code
+
+
+@admin.register(DocumentCheck)
+class DocumentCheckAdmin(ReadOnlyAdmin):
+    """Every answer to "has this document an earlier case?": who asked, when, from where, for
+    which service, and what she was told. The document appears only as its keyed hash."""
+
+    list_display = ["at", "user", "service", "via", "answer", "ip_address"]
+    list_filter = [
+        "answer",
+        "via",
+        ("service", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
+    date_hierarchy = "at"
+    list_select_related = ["user", "service"]
+    fields = [
+        "at",
+        "user",
+        "service",
+        "via",
+        "answer",
+        "ip_address",
+        "intake_key",
+        "case",
+        "document_digest",
+    ]
+    readonly_fields = fields

@@ -414,6 +414,56 @@ class AuditEntry(LogEntry):
         return f"{self.case_id} · {self.action} · {self.at:%Y-%m-%d %H:%M}"
 
 
+class DocumentCheck(LogEntry):
+    """One answer to "does this document have an earlier case anywhere in the network?".
+
+    That answer reaches beyond the asker's scope, so each one is recorded: who asked, when,
+    from where, for which service, how (the check while typing, the intake or edit form, the
+    field sync) and what she was told. The document itself is never stored, only a keyed hash
+    of it (`cases.actions.document_digest`): an administrator who holds a number can find its
+    checks, and nobody can read the numbers back from the table.
+    """
+
+    class Via(models.TextChoices):
+        CHECK = "check", _("Check while typing")
+        INTAKE = "intake", _("Intake form")
+        EDIT = "edit", _("Case edit")
+        FIELD = "field", _("Field sync")
+
+    class Answer(models.TextChoices):
+        EARLIER = "earlier", _("Earlier case")
+        NONE = "none", _("No earlier case")
+        REFUSED = "refused", _("Refused: too many checks")
+
+    service = models.ForeignKey(
+        CareService, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    document_digest = models.CharField(_("document (keyed hash)"), max_length=64, db_index=True)
+    via = models.CharField(_("asked through"), max_length=6, choices=Via.choices)
+    answer = models.CharField(_("answer"), max_length=7, choices=Answer.choices)
+    intake_key = models.UUIDField(
+        _("intake"),
+        null=True,
+        blank=True,
+        help_text=_("The one-time key of the intake in progress (its form or field item)."),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case edited"),
+    )
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("document check")
+        verbose_name_plural = _("document checks")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.via} · {self.at:%Y-%m-%d %H:%M}"
+
+
 # Registry column name -> Case field name, for the fields that hold a registry variable.
 REGISTRY_COLUMNS = {
     field.registry_column: field.name

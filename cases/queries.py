@@ -1,8 +1,8 @@
 """Reads of cases filtered by who is asking."""
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from services.audit import Refused
 from services.scopes import scope_for
 
 from .models import Case
@@ -30,17 +30,18 @@ def cases_editable_by(user) -> QuerySet[Case]:
 
 def get_case_for_user(user, code: str, *, write: bool = False) -> Case:
     """Return the case with this code if the user may read it (or change it, with `write`);
-    answer 404 otherwise, so that nobody learns that a case exists outside her scope."""
+    answer 404 otherwise, so that nobody learns that a case exists outside her scope (only the
+    trail of refused accesses records whether it exists)."""
     cases = cases_editable_by(user) if write else cases_visible_to(user)
-    return get_object_or_404(
-        cases.select_related(
+    try:
+        return cases.select_related(
             "service__district__province__region",
             "district__province__region",
             "community",
             "created_by",
-        ),
-        code=code,
-    )
+        ).get(code=code)
+    except Case.DoesNotExist:
+        raise Refused(Case, code) from None
 
 
 def earlier_cases_count(document_number: str, *, exclude_pk: int | None = None, before=None) -> int:

@@ -17,7 +17,7 @@ from services.decorators import scope_required
 from services.models import CareService, Community
 from services.queries import services_visible_to
 from services.scopes import scope_for
-from services.submissions import once_per_submission, submit_once
+from services.submissions import TOKEN_FIELD, once_per_submission, submission_key, submit_once
 
 from . import actions
 from .forms import (
@@ -30,7 +30,8 @@ from .forms import (
     ReferralForm,
     repeat_message,
 )
-from .queries import cases_visible_to, earlier_cases_count, get_case_for_user
+from .models import DocumentCheck
+from .queries import cases_visible_to, get_case_for_user
 
 CASES_PER_PAGE = 25
 
@@ -100,7 +101,16 @@ def case_create(request):
         if not services.exists():
             raise Http404
         return render(request, "cases/choose_service.html", {"services": services})
-    form = CaseForm(request.POST or None, service=service)
+    form = CaseForm(
+        request.POST or None,
+        service=service,
+        count_earlier=actions.document_checker(
+            user=request.user,
+            service=service,
+            via=DocumentCheck.Via.INTAKE,
+            intake_key=submission_key(request),
+        ),
+    )
     if request.method == "POST" and form.is_valid():
 
         def register():
@@ -114,7 +124,15 @@ def case_create(request):
             return _case_url(case)
 
         return submit_once(request, register)
-    return render(request, "cases/case_form.html", {"form": form, "service": service})
+    return render(
+        request,
+        "cases/case_form.html",
+        {
+            "form": form,
+            "service": service,
+            "intake_proof": actions.intake_proof(user=request.user, service=service),
+        },
+    )
 
 
 @never_cache
@@ -142,7 +160,14 @@ def case_edit(request, code: str):
     case = get_case_for_user(request.user, code, write=True)
     if case.is_closed:
         return _closed_refusal(request, case)
-    form = EditCaseForm(request.POST or None, instance=case, service=case.service)
+    form = EditCaseForm(
+        request.POST or None,
+        instance=case,
+        service=case.service,
+        count_earlier=actions.document_checker(
+            user=request.user, service=case.service, via=DocumentCheck.Via.EDIT, case=case
+        ),
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,12 +283,30 @@ def repeat_check(request):
 
     A POST, so that the number never appears in a URL or an access log. It answers yes or no,
     never the other cases nor how many, and a caseworker gets a limited number of answers in a
-    while: it must not become a way to look people up.
+    while: it must not become a way to look people up. It answers only during an intake: the
+    request carries the form's unused one-time key and its signed proof (else 404), and every
+    answer is audited (`DocumentCheck`).
     """
-    if not actions.allow_repeat_check(user=request.user):
+    service = _service_for_new_case(request)
+    intake_key = service and actions.intake_in_progress(
+        user=request.user,
+        service=service,
+        key=request.POST.get(TOKEN_FIELD, ""),
+        proof=request.POST.get("intake_proof", ""),
+    )
+    if not intake_key:
+        raise Http404
+    try:
+        earlier = actions.check_document(
+            user=request.user,
+            service=service,
+            number=request.POST.get("document", ""),
+            via=DocumentCheck.Via.CHECK,
+            intake_key=intake_key,
+        )
+    except actions.TooManyDocumentChecks:
         return JsonResponse(
             {"earlier": False, "message": _("Too many checks: try again in a few minutes.")},
             status=429,
         )
-    earlier = earlier_cases_count(request.POST.get("document", "").strip().upper()) > 0
     return JsonResponse({"earlier": earlier, "message": repeat_message() if earlier else ""})

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import current_client_ip
+
 
 @deconstructible
 class DigitsValidator(RegexValidator):
@@ -333,10 +335,47 @@ class LogEntry(models.Model):
     )
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # The client's address, from the request being answered (services.addresses); empty for
+    # writes made outside a request (an import from the shell, a task).
+    ip_address = models.GenericIPAddressField(
+        _("IP address"), null=True, blank=True, editable=False, default=current_client_ip
+    )
 
     class Meta:
         abstract = True
         ordering = ["-at", "-id"]
+
+
+class RefusedAccess(LogEntry):
+    """A request refused with 404: the page is not for the user's role, or what it names (a
+    case, a shelter, a service) is outside her scope or does not exist.
+
+    The answer is the same 404 in every case; the trail tells them apart for administrators. It
+    keeps the path only, never the query string (which may carry a document number).
+    """
+
+    class Reason(models.TextChoices):
+        ROLE = "role", _("Not for the user's role")
+        OUT_OF_SCOPE = "out_of_scope", _("Exists, outside the user's scope")
+        NOT_FOUND = "not_found", _("Does not exist")
+
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    object_code = models.CharField(
+        _("code asked for"),
+        max_length=40,
+        blank=True,
+        help_text=_("The code of the case, shelter or service asked for, when there is one."),
+    )
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("refused access")
+        verbose_name_plural = _("refused accesses")
+        indexes = [models.Index(fields=["user", "-at"], name="refused_access_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.path} · {self.at:%Y-%m-%d %H:%M}"
 
 
 class Submission(models.Model):

@@ -1,11 +1,13 @@
 """Reads of the network filtered by who is asking."""
 
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from datetime import timedelta
+
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import CareService, Region
+from .audit import Refused
+from .models import CareService, RefusedAccess, Region
 from .scopes import scope_for
 
 
@@ -24,10 +26,14 @@ def services_visible_to(user) -> QuerySet[CareService]:
 
 
 def get_service_for_user(user, code: str) -> CareService:
-    """Return the service with this code if the user may see it; answer 404 otherwise."""
+    """Return the service with this code if the user may see it; answer 404 otherwise (the
+    trail of refused accesses records whether it exists)."""
     if not scope_for(user).may_see_services:
         raise Http404
-    return get_object_or_404(services_visible_to(user), code=code)
+    try:
+        return services_visible_to(user).get(code=code)
+    except CareService.DoesNotExist:
+        raise Refused(CareService, code) from None
 
 
 def regions_visible_to(user) -> QuerySet[Region]:
@@ -67,3 +73,32 @@ def active_service_counts(
         )
     counts.update(dict(rows))
     return counts
+
+
+REFUSALS_WINDOW = timedelta(hours=24)
+
+
+def users_with_refusals(at_least: int, *, since=None) -> QuerySet:
+    """The ids of users refused `at_least` times since `since` (the last 24 hours by default):
+    who keeps asking for what she may not see. One query, usable as a subquery."""
+    since = since or timezone.now() - REFUSALS_WINDOW
+    return (
+        RefusedAccess.objects.filter(at__gte=since, user__isnull=False)
+        .order_by()
+        .values("user")
+        .annotate(refusals=Count("pk"))
+        .filter(refusals__gte=at_least)
+        .values("user")
+    )
+
+
+def refusals_of_user_since(since) -> Subquery:
+    """A subquery counting the refusals of the outer row's user since `since`."""
+    return Subquery(
+        RefusedAccess.objects.filter(user=OuterRef("user"), at__gte=since)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )

@@ -8,6 +8,9 @@ person is ever deleted from the interface.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from services.admin import GuardedInput
+from services.forms import NamedModelForm
+
 from .models import Person, Shelter, ShelterLog, Stay
 
 
@@ -17,7 +20,8 @@ class NoDeleteMixin:
 
 
 @admin.register(Shelter)
-class ShelterAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ShelterAdmin(GuardedInput, NoDeleteMixin, admin.ModelAdmin):
+    form = NamedModelForm
     list_display = ["code", "name", "district", "capacity", "occupied", "opened_on", "closed_on"]
     list_filter = ["district__province__region", "opened_on", "closed_on"]
     search_fields = ["code", "name", "district__name", "district__code"]
@@ -43,7 +47,7 @@ class ShelterAdmin(NoDeleteMixin, admin.ModelAdmin):
         return shelter.occupied
 
 
-class StayInline(admin.TabularInline):
+class StayInline(GuardedInput, admin.TabularInline):
     model = Stay
     fk_name = "person"
     extra = 0
@@ -57,7 +61,7 @@ class StayInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
+class PersonAdmin(GuardedInput, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "sex", "birth_date", "victim_case", "created_at"]
     list_filter = ["sex"]
     search_fields = ["external_id", "full_name", "victim_case__code"]
@@ -67,7 +71,7 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Stay)
-class StayAdmin(NoDeleteMixin, admin.ModelAdmin):
+class StayAdmin(GuardedInput, NoDeleteMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "shelter",
@@ -111,13 +115,13 @@ class StayAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ShelterLog)
-class ShelterLogAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["at", "shelter", "action", "stay", "user"]
+class ShelterLogAdmin(GuardedInput, NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["at", "shelter", "action", "stay", "user", "ip_address"]
     list_filter = ["action", "shelter__district__province__region"]
     search_fields = ["shelter__code", "user__username"]
     date_hierarchy = "at"
     list_select_related = ["shelter", "stay", "user"]
-    readonly_fields = ["shelter", "stay", "user", "at", "action", "changes"]
+    readonly_fields = ["shelter", "stay", "user", "at", "action", "changes", "ip_address"]
 
     def has_add_permission(self, request):
         return False

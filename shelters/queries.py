@@ -13,11 +13,11 @@ from datetime import date
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases.models import Case, Referral
 from cases.queries import cases_visible_to
+from services.audit import Refused
 from services.models import Region
 from services.scopes import Scope, scope_for
 
@@ -47,10 +47,14 @@ def shelters_visible_to(user) -> QuerySet[Shelter]:
 
 
 def get_shelter_for_user(user, code: str) -> Shelter:
-    """Return the shelter with this code if the user keeps it; answer 404 otherwise."""
+    """Return the shelter with this code if the user keeps it; answer 404 otherwise (the trail
+    of refused accesses records whether it exists)."""
     if not keeps_shelters(scope_for(user)):
         raise Http404
-    return get_object_or_404(shelters_visible_to(user), code=code)
+    try:
+        return shelters_visible_to(user).get(code=code)
+    except Shelter.DoesNotExist:
+        raise Refused(Shelter, code) from None
 
 
 def shelters_counted_for(user) -> QuerySet[Shelter]:

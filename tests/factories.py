@@ -191,3 +191,19 @@ def intake_post_data(service, **overrides) -> dict:
         "protective_measures": "unknown",
         **overrides,
     }
+
+
+def repeat_check_post_data(user, service: CareService, document: str, **overrides) -> dict:
+    """What the intake form's check while typing posts: the document, the form's one-time key
+    (not yet used) and the signed proof the form was drawn with for this user and service."""
+    import uuid
+
+    from cases.actions import intake_proof
+
+    return {
+        "document": document,
+        "service": service.code,
+        "submission_token": str(uuid.uuid4()),
+        "intake_proof": intake_proof(user=user, service=service),
+        **overrides,
+    }

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from tests.factories import CaseFactory, ShelterFactory, StayFactory
+from tests.factories import CaseFactory, ShelterFactory, StayFactory, repeat_check_post_data
 
 ADDRESS = "Jr. Secreto 742, Urcos"
 NAME = "Florencia Huillca Quispe"
@@ -130,7 +130,11 @@ def test_names_and_documents_never_reach_the_logs_or_urls(cast, as_user, caplog)
     created = client.post(reverse("case_create"), data)
     assert created.status_code == 302
     client.get(created["Location"])
-    client.post(reverse("case_repeat_check"), {"document": DOCUMENT})
+    check = client.post(
+        reverse("case_repeat_check"),
+        repeat_check_post_data(cast.caseworker_a, cast.service_a, DOCUMENT),
+    )
+    assert check.json()["earlier"] is True
 
     assert NAME not in created["Location"] and DOCUMENT not in created["Location"]
     logged = "\n".join(record.getMessage() for record in caplog.records)

@@ -71,10 +71,12 @@
     showActs();
   }
 
-  // Repeat detection: a POST (the number never goes into a URL)
+  // Repeat detection: a POST (the number never goes into a URL), during an intake only: it
+  // carries the form's one-time key, not yet used, and the proof the page was drawn with.
   var documentNumber = field("victim_document_number");
   var notice = document.getElementById("repeat-notice");
-  if (documentNumber && notice) {
+  var proof = form.getAttribute("data-intake-proof");
+  if (documentNumber && notice && proof) {
     documentNumber.addEventListener("change", function () {
       notice.textContent = "";
       notice.className = "";
@@ -82,6 +84,9 @@
       var body = new FormData();
       body.append("document", documentNumber.value);
       body.append("csrfmiddlewaretoken", field("csrfmiddlewaretoken").value);
+      body.append("service", field("service").value);
+      body.append("submission_token", field("submission_token").value);
+      body.append("intake_proof", proof);
       fetch(form.getAttribute("data-repeat-url"), {
         method: "POST", body: body, credentials: "same-origin"
       })

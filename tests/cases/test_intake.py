@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from cases.models import AuditEntry, Case
 from services.models import Community
-from tests.factories import CaseFactory, CommunityFactory, DistrictFactory
+from tests.factories import (
+    CaseFactory,
+    CommunityFactory,
+    DistrictFactory,
+    repeat_check_post_data,
+)
 
 CREATE = reverse("case_create")
 
@@ -162,13 +167,16 @@ def test_repeat_check_answers_yes_or_no_by_post_only(cast, as_user):
     )
     client = as_user(cast.caseworker_a)
 
+    def checking(document):
+        return repeat_check_post_data(cast.caseworker_a, cast.service_a, document)
+
     assert client.get(reverse("case_repeat_check"), {"document": "41234567"}).status_code == 405
-    answer = client.post(reverse("case_repeat_check"), {"document": "41234567"}).json()
+    answer = client.post(reverse("case_repeat_check"), checking("41234567")).json()
     assert answer["earlier"] is True
     assert "Reingreso" in answer["message"]
     # neither the other service's case nor how many there are
     assert "CEM-210101" not in answer["message"] and "2" not in answer["message"]
-    assert client.post(reverse("case_repeat_check"), {"document": "99999999"}).json() == {
+    assert client.post(reverse("case_repeat_check"), checking("99999999")).json() == {
         "earlier": False,
         "message": "",
     }
@@ -181,16 +189,25 @@ def test_repeat_checks_are_limited(cast, as_user):
 
     cache.clear()
     client = as_user(cast.caseworker_a)
+
+    def checking(member, service, document):
+        return repeat_check_post_data(member, service, document)
+
     for _ in range(REPEAT_CHECKS_PER_WINDOW):
-        assert client.post(reverse("case_repeat_check"), {"document": "1"}).status_code == 200
-    refused = client.post(reverse("case_repeat_check"), {"document": "41234567"})
+        answer = client.post(
+            reverse("case_repeat_check"), checking(cast.caseworker_a, cast.service_a, "1")
+        )
+        assert answer.status_code == 200
+    refused = client.post(
+        reverse("case_repeat_check"), checking(cast.caseworker_a, cast.service_a, "41234567")
+    )
     assert refused.status_code == 429
     assert "Demasiadas" in refused.json()["message"]
     # another caseworker is not held back
-    assert (
-        as_user(cast.caseworker_b).post(reverse("case_repeat_check"), {"document": "1"}).status_code
-        == 200
+    other = as_user(cast.caseworker_b).post(
+        reverse("case_repeat_check"), checking(cast.caseworker_b, cast.service_b, "1")
     )
+    assert other.status_code == 200
     cache.clear()
 
 
