@@ -12,8 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from services.dates import DateInput, not_in_future
+from services.forms import refuse_unstorable_text
 from services.models import CareService, Community, District, Province, Region
-from services.rules import add_to_form
+from services.rules import add_to_form, name_problems
 
 from . import registry, rules
 from .models import Case, CaseAction, Referral
@@ -167,9 +168,12 @@ class CaseForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, service: CareService, **kwargs):
+    def __init__(self, *args, service: CareService, count_earlier=earlier_cases_count, **kwargs):
+        """`count_earlier` answers the repeat check; the views and the sync pass one that is
+        counted against the user's budget and audited (`cases.actions.document_checker`)."""
         super().__init__(*args, **kwargs)
         self.service = service
+        self.count_earlier = count_earlier
         self.fields["victim_name"].required = True
         for name in REQUIRED_IN_FORM:
             self.fields[name].required = True
@@ -189,14 +193,20 @@ class CaseForm(forms.ModelForm):
             "This province does not belong to the chosen region."
         )
         self._narrow_geography()
+        refuse_unstorable_text(self)
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("intake_date", timezone.localdate())
         self.helper = self._helper()
 
     def _selected(self, name: str):
-        """The value chosen for `name`: from the submitted data, else from the instance."""
+        """The value chosen for `name`: from the submitted data, else from the instance.
+
+        A submitted value that is not an INEI code (digits) chooses nothing: it narrows the next
+        select to nothing, and its own field says it is not a valid choice. It never reaches a
+        query as it is (a NUL byte would fail it on PostgreSQL)."""
         if self.is_bound:
-            return self.data.get(self.add_prefix(name)) or None
+            value = self.data.get(self.add_prefix(name))
+            return value if isinstance(value, str) and value.isascii() and value.isdigit() else None
         district = self._initial_district()
         if district is None:
             return None
@@ -314,7 +324,9 @@ class CaseForm(forms.ModelForm):
         district, community = data.get("district"), data.get("community")
         name = " ".join(data.get("new_community", "").split())
         data["new_community"] = name
-        if not name or district is None:
+        problems = name_problems("new_community", name)
+        add_to_form(self, problems)
+        if not name or district is None or problems:
             return
         if community:
             self.add_error("new_community", _("Choose a community or add a new one, not both."))
@@ -328,9 +340,13 @@ class CaseForm(forms.ModelForm):
         number = data.get("victim_document_number")
         if data.get("condition") != NEW_CONDITION or not number:
             return
-        earlier = earlier_cases_count(
-            number, exclude_pk=self.instance.pk, before=data.get("intake_date")
-        )
+        try:
+            earlier = self.count_earlier(
+                number, exclude_pk=self.instance.pk, before=data.get("intake_date")
+            )
+        except forms.ValidationError as refused:  # over the document-check budget
+            self.add_error("condition", refused)
+            return
         if earlier:
             self.add_error("condition", forms.ValidationError(repeat_message(), code="repeat"))
 
@@ -366,6 +382,7 @@ class CaseActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.case = case
         self.initial.setdefault("date", timezone.localdate())
+        refuse_unstorable_text(self)  # the field sync sends its notes
 
     def clean_date(self):
         return _dates_within_case(self, "date", self.case)

@@ -25,6 +25,10 @@ from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .rules import storable_text_problems
+from .spreadsheets import neutral
 
 REJECTS_SUFFIX = ".rechazados.csv"
 LINE_COLUMN = "LINEA"
@@ -99,7 +103,7 @@ class CsvSource:
     raw_header: list[str]
     header: list[str]
     rows: list[tuple[int, list[str]]]
-    # Lines whose number of fields differs from the header's.
+    # Lines whose number of fields differs from the header's, or with a cell no database stores.
     shape_errors: list[RowError] = field(default_factory=list)
     # The name people know the file by (an upload is stored under a random one).
     name: str = ""
@@ -141,6 +145,9 @@ def read_csv(path: Path | str, *, name: str = "") -> CsvSource:
             _("Line %(line)d: the file is not valid CSV (%(error)s).") % {"line": 1, "error": error}
         ) from error
     header = [normalize_header(name) for name in raw_header]
+    positions = [_("column %(number)d") % {"number": n} for n in range(1, len(header) + 1)]
+    if unstorable := unstorable_cells(1, positions, raw_header):
+        raise ImportFileError(str(unstorable[0]))
     width = len(header)
     rows: list[tuple[int, list[str]]] = []
     shape_errors: list[RowError] = []
@@ -164,6 +171,9 @@ def read_csv(path: Path | str, *, name: str = "") -> CsvSource:
                     )
                 )
                 continue
+            if unstorable := unstorable_cells(line, header, values):
+                shape_errors.extend(unstorable)
+                continue
             rows.append((line, values))
     except csv.Error as error:
         raise ImportFileError(
@@ -173,6 +183,17 @@ def read_csv(path: Path | str, *, name: str = "") -> CsvSource:
     return CsvSource(
         path, encoding, delimiter, raw_header, header, rows, shape_errors, name or path.name
     )
+
+
+def unstorable_cells(line: int, header: list[str], values: list[str]) -> list[RowError]:
+    """The cells of a row that no database stores (a NUL byte), as errors naming the line and
+    column. Such a row goes no further than the reading: no importer, query or message ever
+    carries the value (PostgreSQL would refuse it and fail the whole import)."""
+    return [
+        RowError(line, column, reason)
+        for column, value in zip(header, values, strict=True)
+        for _field, reason in storable_text_problems(column, value)
+    ]
 
 
 def rejects_path(path: Path) -> Path:
@@ -197,7 +218,9 @@ def write_rejects(source: CsvSource, errors: list[RowError]) -> Path:
         writer.writerow([LINE_COLUMN, REASON_COLUMN, *source.raw_header])
         for line, texts in sorted(reasons.items()):
             # Rows of the wrong shape were never split into the header's columns.
-            writer.writerow([line, " | ".join(texts), *values_by_line.get(line, [])])
+            # Neutralised (services.spreadsheets): this file is opened in a spreadsheet.
+            cells = [neutral(value) for value in values_by_line.get(line, [])]
+            writer.writerow([line, neutral(" | ".join(texts)), *cells])
     return target
 
 
@@ -348,15 +371,17 @@ def run_import(
     dry_run: bool = False,
     write_rejects_file: bool = True,
     name: str = "",
+    read: Callable[..., CsvSource] = read_csv,
 ) -> Report:
     """Check the file and, unless `dry_run`, store it in one transaction.
 
     Nothing is stored when the file has a file-level error, or when any row is invalid and
     `skip_invalid` is off. With `skip_invalid` the valid rows are stored and the rejected ones
     written beside the input (`write_rejects_file`). `name` is the file's name for people and
-    the audit trail, when `path` is a temporary copy.
+    the audit trail, when `path` is a temporary copy. `read` reads the file like `read_csv`
+    (the admin's background job passes one whose rows report its progress).
     """
-    source = read_csv(path, name=name)
+    source = read(path, name=name)
     importer = importer_for(kind)(source, user=user)
     if dry_run:
         return importer.check()
@@ -437,14 +462,18 @@ def read_choice(
         return _empty(required)
     if text in choices:
         return choices[text]
-    raise Invalid(message)
+    raise Invalid(str(message))
+
+
+# Translated only when a cell is refused: a big file has millions of yes/no cells, and
+# translating the message for each took most of the time of checking it.
+YES_NO = {"1": True, "0": False}
+YES_NO_MESSAGE = gettext_lazy("Use 1 (yes) or 0 (no).")
 
 
 def read_yes_no(text: str, *, required: bool = False) -> bool | None:
     """The registry's yes/no: 1 (yes) or 0 (no)."""
-    return read_choice(
-        text, {"1": True, "0": False}, message=_("Use 1 (yes) or 0 (no)."), required=required
-    )
+    return read_choice(text, YES_NO, message=YES_NO_MESSAGE, required=required)
 
 
 def read_code(text: str, codes: Collection[int], *, required: bool = False) -> int | None:

@@ -1,9 +1,85 @@
+"""Forms of the services pages, and what every app's forms share to refuse input that no
+database stores: such input is an error next to its field, never a query that fails."""
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import CareService
+from .rules import name_problems, storable_text_problems
+
+
+def possible_key(field: models.Field, value) -> bool:
+    """Whether `value`, as a form received it, could be a value of `field` (a key): without a
+    NUL or broken character, of the field's type and, for a whole number, within the column's
+    range. Anything else would fail the query it is sent in (a NUL on PostgreSQL, a number
+    beyond 64 bits on SQLite), so it is refused before."""
+    text = str(value)
+    if storable_text_problems("", text):
+        return False
+    try:
+        python = field.to_python(text)
+    except ValidationError:
+        return False
+    if isinstance(python, int):
+        try:
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+        except KeyError:
+            return True
+        return (low is None or low <= python) and (high is None or python <= high)
+    return True
+
+
+def key_field(form_field: forms.ModelChoiceField) -> models.Field:
+    """The model field a model choice field's values are looked up in."""
+    model = form_field.queryset.model
+    name = form_field.to_field_name
+    return model._meta.get_field(name) if name else model._meta.pk
+
+
+class KeyCheckingMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows that refuses, as an invalid value, what no row could have as
+    its key, before it reaches the query (Django checks only for a NUL)."""
+
+    def _check_values(self, value):
+        if isinstance(value, list | tuple):
+            key = key_field(self)
+            for item in value:
+                if not possible_key(key, item):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": str(item)[:40]},
+                    )
+        return super()._check_values(value)
+
+
+def validate_storable_text(value) -> None:
+    """Refuse text that no database stores (`services.rules.storable_text_problems`)."""
+    for _field, message in storable_text_problems("", value):
+        raise ValidationError(message, code="unstorable")
+
+
+def refuse_unstorable_text(form: forms.BaseForm) -> None:
+    """Have every text field of `form` refuse characters no database stores. Django refuses a
+    NUL byte already; an unpaired surrogate can still arrive through the field sync's JSON."""
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField):
+            field.validators.append(validate_storable_text)
+
+
+class NamedModelForm(forms.ModelForm):
+    """A model form whose `name` ends up in reports and exports: refused when a spreadsheet
+    would read it as a formula (`services.rules.spreadsheet_safe_problems`)."""
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name")
+        for _field, message in name_problems("name", name):
+            raise ValidationError(message, code="formula")
+        return name
 
 
 class ServiceFilterForm(forms.Form):

@@ -32,6 +32,7 @@ from .csvimport import (
     register,
 )
 from .models import CareService, District
+from .rules import spreadsheet_safe_problems
 
 ALL_KINDS = ("CEM", "SAR", "CAI", "HRT")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
@@ -214,6 +215,8 @@ class ServiceImporter(Importer):
                 else _("This kind of service cannot be imported."),
             )
         name = cells.read("NOMBRE", read_text, max_length=NAME_MAX, required=True)
+        for column, reason in spreadsheet_safe_problems("NOMBRE", name):
+            cells.error(column, str(reason))
         ubigeo = cells.read(
             "UBIGEO", read_digits, 6, message=_("Write the district's 6-digit ubigeo.")
         )

@@ -10,6 +10,7 @@ rules forbid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .dates import completed_years
+from .spreadsheets import looks_like_formula
 
 MAX_AGE = 120
 
@@ -106,3 +108,52 @@ def future_problems(value: date | None, field: str, message) -> list[Problem]:
     if value is not None and value > timezone.localdate():
         return [(field, message)]
     return []
+
+
+# Text that can be stored, and names a spreadsheet reads as written ---------------------------
+
+# A NUL character (PostgreSQL refuses it in text) or half of a surrogate pair (no encoding holds
+# it; it reaches only through JSON, as "\ud800").
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable_text_problems(field: str, value) -> list[Problem]:
+    """Text that no database stores as written is refused, never sent to one (which would fail
+    the whole request): a NUL character or an unpaired surrogate."""
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        return [
+            (
+                field,
+                _(
+                    "This text holds a character that cannot be stored (a NUL byte or a broken "
+                    "character): remove it."
+                ),
+            )
+        ]
+    return []
+
+
+def spreadsheet_safe_problems(field: str, value) -> list[Problem]:
+    """A name that a spreadsheet would run as a formula is refused.
+
+    The names of services, shelters, communities and places end up in the reports' CSV and XLSX
+    files and in the open-data file, opened in spreadsheets by people outside the system. The
+    exports neutralise such values too; refusing them at input keeps every name readable as
+    written. `value` is checked as it will be stored (after any trimming).
+    """
+    if looks_like_formula(value):
+        return [
+            (
+                field,
+                _(
+                    "A name cannot begin with =, +, -, @, a tab or a line break: spreadsheets "
+                    "would read it as a formula."
+                ),
+            )
+        ]
+    return []
+
+
+def name_problems(field: str, value) -> list[Problem]:
+    """The problems of a name that ends up in reports: storable, and safe in a spreadsheet."""
+    return storable_text_problems(field, value) or spreadsheet_safe_problems(field, value)

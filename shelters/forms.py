@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from services.dates import DateInput, not_in_future
+from services.forms import KeyCheckingMultipleChoiceField, NamedModelForm
 from services.models import CareService
 from services.rules import MAX_AGE, add_to_form
 
@@ -173,8 +174,8 @@ class ChildForm(forms.Form):
 MAX_CHILDREN = 15
 
 
-class ShelterForm(forms.ModelForm):
-    """What the region's shelter staff keep of a shelter."""
+class ShelterForm(NamedModelForm):
+    """What the region's shelter staff keep of a shelter (its name goes into the reports)."""
 
     class Meta:
         model = Shelter
@@ -197,7 +198,7 @@ def resident_role(stay: Stay) -> str:
     return str(_("Son") if stay.person.sex == Sex.MALE else _("Daughter"))
 
 
-class FamilyStaysField(forms.ModelMultipleChoiceField):
+class FamilyStaysField(KeyCheckingMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, stay: Stay) -> str:

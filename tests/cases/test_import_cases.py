@@ -468,3 +468,21 @@ def test_columns_outside_the_format_are_ignored_and_named(cast, tmp_path):
 
     assert report.stored
     assert any("ACUDE_SOLA" in note and "OBSERVACIONES" in note for note in report.notes)
+
+
+def test_the_rejects_file_never_carries_a_live_formula(cast, tmp_path):
+    """The rejected rows go back to a spreadsheet: a cell that would run as a formula there
+    (here a case number and a free-text column) is written neutralised, with an apostrophe."""
+    path = write_csv(
+        tmp_path / "casos.csv",
+        [case_row("=HYPERLINK(1)", EDAD_VICTIMA=130), case_row("2", CODIGO_SERVICIO="@SUM(1)")],
+    )
+
+    import_cases(path, skip_invalid=True)
+
+    rejects = read_csv(tmp_path / "casos.rechazados.csv")
+    lines = {values[0]: values for _, values in rejects.rows}
+    assert lines["2"][3] == "'=HYPERLINK(1)"
+    assert lines["3"][2] == "'@SUM(1)"
+    cells = [cell for values in lines.values() for cell in values]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
