@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1:8000
 # Synthetic cases `make run` makes sure the demo has: enough to fill the reports, quick on SQLite.
 DEMO_CASES ?= 2000
 
-.PHONY: install run test lint messages clean
+.PHONY: install run worker test lint messages clean
 
 install: $(STAMP)
 
@@ -26,13 +26,22 @@ $(STAMP): pyproject.toml package-lock.json $(if $(NPM),node_modules/.package-loc
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# The admin's CSV imports are stored by a background worker (services/tasks.py): `make run`
+# starts it beside the development server and stops it with the server, however that ends.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_geography
 	$(BIN)/python manage.py seed_demo --cases $(DEMO_CASES)
-	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST)/, with the worker of background jobs (Ctrl+C stops both)"
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver $(HOST)
+
+# The worker alone: runs the background jobs (the admin's CSV imports) as they are enqueued.
+# In production it runs as a service beside gunicorn (README.md, "Production").
+worker: install
+	$(BIN)/python manage.py db_worker
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,14 +1,17 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 from cases.models import AuditEntry, Case
-from services.admin_import import SESSION_KEY
+from services.admin_import import SESSION_KEY, already_confirmed_message
 from services.models import CareService
 from tests.csvfiles import write_csv
 from tests.factories import CaseFactory, DistrictFactory, UserFactory
+from tests.tasks import run_jobs
 
 IMPORT_URL = "/admin/cases/case/import/"
 
@@ -92,20 +95,30 @@ def test_preview_stores_nothing_and_confirm_stores(cast, as_user, good_file, upl
     assert reverse("admin:csv_import_confirm", args=[token]) in page
     assert not Case.objects.exists()
 
-    stored = client.post(reverse("admin:csv_import_confirm", args=[token]))
+    queued = client.post(reverse("admin:csv_import_confirm", args=[token]))
 
-    assert stored.status_code == 302
-    assert stored["Location"] == reverse("admin:cases_case_changelist")
+    # The confirmation only enqueues the job: the worker stores the file.
+    assert queued.status_code == 302
+    status_url = queued["Location"]
+    assert status_url.startswith(f"{IMPORT_URL}jobs/")
+    assert not Case.objects.exists()
+    assert token not in client.session.get(SESSION_KEY, {})
+    run_jobs()
+
     assert Case.objects.count() == 2
     assert set(AuditEntry.objects.values_list("action", "user", "changes__file")) == {
         (AuditEntry.Action.IMPORT, cast.admin.pk, "casos.csv")
     }
     assert not (upload_folder / f"{token}.csv").exists()
-    assert token not in client.session.get(SESSION_KEY, {})
+    done = client.get(status_url)
+    assert done.context["state"]["state"] == "stored"
+    assert f'href="{reverse("admin:cases_case_changelist")}"' in done.content.decode()
     # A second click on "store" stores nothing and goes where the first went.
     again = client.post(reverse("admin:csv_import_confirm", args=[token]), follow=True)
-    assert again.redirect_chain == [(reverse("admin:cases_case_changelist"), 302)]
-    assert "Esta importación ya se había guardado" in again.content.decode()
+    assert again.redirect_chain == [(status_url, 302)]
+    with translation.override(settings.LANGUAGE_CODE):
+        assert already_confirmed_message() in again.content.decode()
+    run_jobs()
     assert Case.objects.count() == 2
 
 
@@ -130,7 +143,10 @@ def test_preview_lists_every_error_and_offers_no_store_without_skip(cast, as_use
 
     # Posting anyway stores nothing: the file is all-or-nothing.
     refused = client.post(reverse("admin:csv_import_confirm", args=[token]))
-    assert refused.status_code == 200
+    run_jobs()
+    status = client.get(refused["Location"])
+    assert status.context["state"]["state"] == "not_stored"
+    assert "<td>3</td><td>EDAD_VICTIMA</td>" in status.content.decode()
     assert not Case.objects.exists()
 
 
@@ -139,9 +155,11 @@ def test_skip_invalid_stores_the_valid_rows_and_lists_the_rejected(cast, as_user
     client = as_user(cast.admin)
 
     token = token_of(upload(client, path, skip_invalid=True))
-    result = client.post(reverse("admin:csv_import_confirm", args=[token]))
+    queued = client.post(reverse("admin:csv_import_confirm", args=[token]))
+    run_jobs()
+    result = client.get(queued["Location"])
 
-    assert result.status_code == 200
+    assert result.context["state"]["state"] == "stored"
     assert "<td>3</td><td>CONDICION</td>" in result.content.decode()
     assert list(Case.objects.values_list("number", flat=True)) == ["1"]
     assert not list(tmp_path.glob("*.rechazados.csv"))
@@ -164,9 +182,12 @@ def test_services_import_through_the_admin(cast, as_user, tmp_path):
     client = as_user(cast.admin)
 
     token = token_of(upload(client, path, kind="services"))
-    stored = client.post(reverse("admin:csv_import_confirm", args=[token]))
+    queued = client.post(reverse("admin:csv_import_confirm", args=[token]))
+    run_jobs()
+    stored = client.get(queued["Location"])
 
-    assert stored["Location"] == reverse("admin:services_careservice_changelist")
+    assert stored.context["changelist"] == reverse("admin:services_careservice_changelist")
+    assert stored.context["state"]["state"] == "stored"
     assert CareService.objects.filter(code="CEM-150101").exists()
 
 
