@@ -3,11 +3,14 @@
 Each function takes the filters and the querysets of what the asker may see, and returns plain
 data (the JSON keys of the contract). "Region" in the filters and the `region` dimension is the
 region of the service (or shelter) that handled the case, as in the ministry's bulletins; the
-rural coverage counts the places where the people live, as its definition says.
+rural coverage counts the places where the people live, as its definition says. Community
+activities are counted by the region of the service that ran them, and their places are where
+they took place; a cancelled activity counts nowhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Case as SqlCase
@@ -15,13 +18,15 @@ from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils.translation import gettext
 
+from activities import registry as activity_registry
+from activities.models import Activity, participants_expression
+from activities.rules import SERVICE_KINDS as ACTIVITY_SERVICE_KINDS
 from cases import registry
 from cases.models import Case
 from services.models import CareService, Region
 from services.scopes import scope_for
 from shelters.models import Sex, Shelter, Stay
 
-from .exports import suppress_row
 from .filters import ReportFilters
 
 ADULT_AGE = 18
@@ -101,7 +106,34 @@ def rural_coverage(services: QuerySet[CareService], filters: ReportFilters) -> d
         "period": filters.period(),
         "services": sars.active_between(filters.start, filters.end).count(),
         **figures,
+        **activity_coverage(activities_in(sars, filters)),
     }
+
+
+def activities_in(services: QuerySet[CareService], filters: ReportFilters) -> QuerySet[Activity]:
+    """The activities the reports count: not cancelled, of these services (already filtered),
+    dated in the period."""
+    return Activity.objects.counted().filter(
+        service__in=services.values("pk"), date__gte=filters.start, date__lte=filters.end
+    )
+
+
+def activity_coverage(activities: QuerySet[Activity]) -> dict[str, int]:
+    """What the rural coverage adds for activities: how many, their participants, and the
+    distinct places they reached (a community is its own row, so the same 4-digit suffix in two
+    districts is two; activities without community add none). One query, grouped by place
+    first like the cases'."""
+    places = (
+        activities.order_by()
+        .values("district_id", "community_id")
+        .annotate(n=Count("pk"), people=Sum(participants_expression()))
+    )
+    return places.aggregate(
+        activities=Coalesce(Sum("n"), 0),
+        participants=Coalesce(Sum("people"), 0),
+        activity_districts=Count("district_id", distinct=True),
+        activity_communities=Count("community_id", distinct=True),
+    )
 
 
 def _by_kind(rows) -> dict[str, int]:
@@ -138,19 +170,45 @@ def network(
     return result
 
 
-def _rows(labelled, counts: dict) -> list[dict]:
+def _rows(labelled, counts: dict, *, unknown: bool = False) -> list[dict]:
     """Rows of `labelled` (key, label) pairs with their counts, zeros included.
 
     A value that is not among them still counts, under its own key; cases whose value is
-    unknown (NULL) count under "No registrado", key null, as the ministry's bulletins do.
+    unknown (NULL) count under "No registrado", key null, as the ministry's bulletins do. That
+    row is always there when the value may be unknown (`unknown`), zero included: a row shown
+    only when it is not zero would tell, even hidden, that it holds at least one case.
     """
     labelled = [(key, str(label)) for key, label in labelled]
     known = {key for key, _label in labelled}
     labelled += [(key, str(key)) for key in counts if key is not None and key not in known]
     rows = [{"key": key, "label": label, "count": counts.get(key, 0)} for key, label in labelled]
-    if counts.get(None):
-        rows.append({"key": None, "label": gettext("Not recorded"), "count": counts[None]})
+    if unknown or counts.get(None):
+        rows.append({"key": None, "label": gettext("Not recorded"), "count": counts.get(None, 0)})
     return rows
+
+
+def _regions_in_scope(services: QuerySet[CareService], counted) -> list[tuple[str, str]]:
+    """(code, name) of every region with a service in scope, and of any other that was
+    counted: a region listed only when it has something would tell that it has at least one."""
+    of_services = services.order_by().annotate(r=Substr("district_id", 1, 2)).values("r")
+    counted = {key for key in counted if key is not None}
+    names = dict(
+        Region.objects.filter(Q(code__in=of_services) | Q(code__in=counted)).values_list(
+            "code", "name"
+        )
+    )
+    return [(code, names.get(code, code)) for code in sorted(set(names) | counted)]
+
+
+def _services_in_scope(services: QuerySet[CareService], filters, counted_pks) -> list[tuple]:
+    """(pk, code, name) of every service in scope open at some time in the period, and of any
+    other that was counted, for the same reason (zeros included)."""
+    active = services.active_between(filters.start, filters.end).values("pk")
+    return list(
+        CareService.objects.filter(Q(pk__in=active) | Q(pk__in=list(counted_pks)))
+        .order_by("code")
+        .values_list("pk", "code", "name")
+    )
 
 
 def _months(start: date, end: date) -> list[str]:
@@ -191,7 +249,8 @@ def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension:
         rows = _rows([(key, key) for key in _months(filters.start, filters.end)], counts)
     elif dimension in CODED_DIMENSIONS:
         field, variable = CODED_DIMENSIONS[dimension]
-        rows = _rows(registry.choices(variable), _grouped(cases, field))
+        nullable = Case._meta.get_field(field).null
+        rows = _rows(registry.choices(variable), _grouped(cases, field), unknown=nullable)
     elif dimension == "age_group":
         keys = [age_group_key(low, high) for low, high in AGE_GROUPS]
         rows = _rows([(key, key) for key in keys], _grouped(cases, _age_group_expression()))
@@ -199,16 +258,12 @@ def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension:
         rows = _rows(CareService.Kind.choices, _grouped(cases, "service__kind"))
     elif dimension == "region":
         counts = _grouped(cases, Substr("service__district_id", 1, 2))
-        names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
-        known = sorted(key for key in counts if key is not None)
-        rows = _rows([(key, names.get(key, key)) for key in known], counts)
+        rows = _rows(_regions_in_scope(filter_services(services, filters), counts), counts)
     elif dimension == "service":
         counts = _grouped(cases, "service_id")
-        names = list(CareService.objects.filter(pk__in=counts).values_list("pk", "code", "name"))
-        by_code = {code: counts[pk] for pk, code, _name in names}
-        if None in counts:
-            by_code[None] = counts[None]
-        rows = _rows(sorted((code, name) for _pk, code, name in names), by_code)
+        names = _services_in_scope(filter_services(services, filters), filters, counts)
+        by_code = {code: counts[pk] for pk, code, _name in names if pk in counts}
+        rows = _rows([(code, name) for _pk, code, name in names], by_code)
     else:
         raise ValueError(dimension)
     return {
@@ -219,10 +274,77 @@ def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension:
     }
 
 
-def open_data_table(services: QuerySet[CareService], year: int) -> tuple[list, list]:
-    """The layout of the national open-data table of CEM cases: one row per service for a
-    calendar year, totals by sex, by type of violence and by age group, with small cells
-    suppressed (see `exports.suppress_row`): this table leaves the system."""
+ACTIVITY_DIMENSIONS = ["month", "type", "service", "region"]
+
+
+def _grouped_activities(activities: QuerySet[Activity], expression) -> dict:
+    """Activities counted by the value of `expression`: {key: (activities, participants)}."""
+    if isinstance(expression, str):
+        activities = activities.values(k=F(expression))
+    else:
+        activities = activities.annotate(k=expression).values("k")
+    grouped = activities.annotate(n=Count("pk"), people=Sum(participants_expression()))
+    return {k: (n, people) for k, n, people in grouped.values_list("k", "n", "people")}
+
+
+def activities_by(services: QuerySet[CareService], filters: ReportFilters, dimension: str) -> dict:
+    """Activities in the period broken down by one dimension: rows of key, label, count (of
+    activities) and participants; `total` counts the activities, `participants_total` their
+    participants. Every activity has a date, a type and a service, so no row is unknown."""
+    activities = activities_in(filter_services(services, filters), filters).order_by()
+    if dimension == "month":
+        grouped = _grouped_activities(activities, TruncMonth("date"))
+        grouped = {month.strftime("%Y-%m"): value for month, value in grouped.items()}
+        labelled = [(key, key) for key in _months(filters.start, filters.end)]
+    elif dimension == "type":
+        grouped = _grouped_activities(activities, "type")
+        labelled = activity_registry.choices()
+    elif dimension == "region":
+        grouped = _grouped_activities(activities, Substr("service__district_id", 1, 2))
+        registering = filter_services(services, filters).filter(kind__in=ACTIVITY_SERVICE_KINDS)
+        labelled = _regions_in_scope(registering, grouped)
+    elif dimension == "service":
+        by_pk = _grouped_activities(activities, "service_id")
+        registering = filter_services(services, filters).filter(kind__in=ACTIVITY_SERVICE_KINDS)
+        names = _services_in_scope(registering, filters, by_pk)
+        grouped = {code: by_pk[pk] for pk, code, _name in names if pk in by_pk}
+        labelled = [(code, name) for _pk, code, name in names]
+    else:
+        raise ValueError(dimension)
+    rows = _rows(labelled, {key: n for key, (n, _people) in grouped.items()})
+    for row in rows:
+        row["participants"] = grouped.get(row["key"], (0, 0))[1]
+    return {
+        "period": filters.period(),
+        "dimension": dimension,
+        "rows": rows,
+        "total": sum(row["count"] for row in rows),
+        "participants_total": sum(row["participants"] for row in rows),
+    }
+
+
+@dataclass
+class OpenData:
+    """The open-data table with its exact counts: `total` is the column of each row's total,
+    `groups` the columns of each group of counts that adds up to it (sex, type of violence,
+    age group); `activities` and `participants` the columns of the service's community
+    activities and their participants. It leaves the system only through the disclosure
+    control (`reports.disclosure`).
+    """
+
+    header: list[str]
+    rows: list[list]
+    total: int
+    groups: list[list[int]]
+    activities: int | None = None
+    participants: int | None = None
+
+
+def open_data_table(services: QuerySet[CareService], year: int) -> OpenData:
+    """The layout of the national open-data table of cases: one row per service for a calendar
+    year, totals by sex, by type of violence and by age group; then, appended so that the
+    other columns keep their places, the service's community activities in the year (not
+    cancelled) and their participants. A service with activities and no case has its row."""
     violence = registry.choices("TIPO_VIOLENCIA")
     sex = {"men": Count("pk", filter=Q(victim_sex=1)), "women": Count("pk", filter=Q(victim_sex=0))}
     by_violence = {
@@ -243,6 +365,9 @@ def open_data_table(services: QuerySet[CareService], year: int) -> tuple[list, l
         .values("service_id")
         .annotate(total=Count("pk"), **sex, **by_violence, **by_age)
     }
+    per_service_activities = _grouped_activities(
+        activities_in(services, filters).order_by(), "service_id"
+    )
     header = [
         "AÑO",
         "UBIGEO",
@@ -256,18 +381,28 @@ def open_data_table(services: QuerySet[CareService], year: int) -> tuple[list, l
         "N° CASOS ATENDIDOS - MUJERES - TOTAL",
         *[label.upper() for _code, label in violence],
         *[f"{age_group_key(low, high)} AÑOS" for low, high in AGE_GROUPS],
+        "N° ACTIVIDADES PREVENTIVAS",
+        "N° PARTICIPANTES EN ACTIVIDADES PREVENTIVAS",
     ]
+    total = header.index("N° CASOS ATENDIDOS-TOTAL")
+    groups, column = [], total + 1
+    for group in (sex, by_violence, by_age):
+        groups.append(list(range(column, column + len(group))))
+        column += len(group)
+    no_cases = dict.fromkeys(["total", *sex, *by_violence, *by_age], 0)
     rows = []
+    # Every service in scope open in the year has its row, zeros included: a row there only
+    # when it had cases or activities would tell, however its cells are hidden, that it had.
+    active = services.active_between(filters.start, filters.end).values("pk")
     for service in (
-        CareService.objects.filter(pk__in=per_service)
+        CareService.objects.filter(
+            Q(pk__in=active) | Q(pk__in=[*per_service, *per_service_activities])
+        )
         .select_related("district__province__region")
         .order_by("district_id", "code")
     ):
-        counts = per_service[service.pk]
-        total, groups = suppress_row(
-            counts["total"],
-            [[counts[key] for key in group] for group in (sex, by_violence, by_age)],
-        )
+        counts = per_service.get(service.pk, no_cases)
+        activities, participants = per_service_activities.get(service.pk, (0, 0))
         rows.append(
             [
                 year,
@@ -277,11 +412,20 @@ def open_data_table(services: QuerySet[CareService], year: int) -> tuple[list, l
                 service.district.name.upper(),
                 service.code,
                 service.name,
-                total,
-                *[cell for group in groups for cell in group],
+                counts["total"],
+                *[counts[key] for group in (sex, by_violence, by_age) for key in group],
+                activities,
+                participants,
             ]
         )
-    return header, rows
+    return OpenData(
+        header=header,
+        rows=rows,
+        total=total,
+        groups=groups,
+        activities=len(header) - 2,
+        participants=len(header) - 1,
+    )
 
 
 def filter_stays(stays: QuerySet[Stay], filters: ReportFilters) -> QuerySet[Stay]:

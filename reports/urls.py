@@ -10,5 +10,6 @@ urlpatterns = [
     path("shelters/", views.shelters, name="shelters"),
     path("network/", views.network, name="network"),
     path("cases/", views.cases, name="cases"),
+    path("activities/", views.activities, name="activities"),
     path("open-data/", views.open_data, name="open_data"),
 ]

@@ -15,6 +15,7 @@ from services.queries import services_visible_to
 
 from . import exports, queries
 from .charts import bar_chart
+from .disclosure import tables
 from .exports import Report
 from .filters import CasesReportForm, OpenDataForm, ReportFilterForm, last_full_year
 
@@ -35,6 +36,17 @@ RURAL_LABELS = {
     "communities": gettext_lazy("Communities"),
     "provinces": gettext_lazy("Provinces"),
     "regions": gettext_lazy("Regions"),
+    "activities": gettext_lazy("Community activities"),
+    "participants": gettext_lazy("Participants in the activities"),
+    "activity_districts": gettext_lazy("Districts reached by the activities"),
+    "activity_communities": gettext_lazy("Communities reached by the activities"),
+}
+# The breakdowns of the activities report (`by`); the first is the default.
+ACTIVITY_DIMENSION_LABELS = {
+    "month": gettext_lazy("Month"),
+    "type": gettext_lazy("Type of activity"),
+    "service": gettext_lazy("Service"),
+    "region": gettext_lazy("Region"),
 }
 SHELTER_LABELS = {
     "people_sheltered": gettext_lazy("People sheltered"),
@@ -61,7 +73,7 @@ def _filter_form(request, form_class=ReportFilterForm, **kwargs) -> ReportFilter
     )
 
 
-def _figures(title, data: dict, labels: dict, page=None) -> Report:
+def _figures(title, data: dict, labels: dict, table, page=None) -> Report:
     """A report of single figures (the keys of `labels`): one row in the files."""
 
     def page_context():
@@ -72,8 +84,81 @@ def _figures(title, data: dict, labels: dict, page=None) -> Report:
         title=title,
         data=data,
         header=list(labels.values()),
-        rows=[[data[key] for key in labels]],
+        rows=lambda data: [[data[key] for key in labels]],
+        table=table,
         page=page_context,
+    )
+
+
+def rural_coverage_report(services, filters) -> Report:
+    data = queries.rural_coverage(services, filters)
+    return _figures(_("Rural coverage (SAR)"), data, RURAL_LABELS, tables.rural_coverage)
+
+
+def shelters_report(stays, filters) -> Report:
+    def page():
+        by_month = queries.people_sheltered_by_month(stays, filters)
+        chart = bar_chart(by_month, title=_("People sheltered each month"))
+        return {"by_month": by_month, "chart": chart}
+
+    data = queries.shelters_report(stays, filters)
+    return _figures(_("People sheltered (HRT)"), data, SHELTER_LABELS, tables.shelters, page)
+
+
+def network_report(services, shelters, filters) -> Report:
+    data = queries.network(services, shelters, filters)
+
+    def rows(data):
+        return [[kind, data["opened"][kind], data["active"][kind]] for kind in data["opened"]]
+
+    def page():
+        chart_rows = [{"label": kind, "count": active} for kind, _opened, active in rows(data)]
+        title = _("Services active in the period, by kind")
+        return {"rows": rows(data), "chart": bar_chart(chart_rows, title=title)}
+
+    return Report(
+        title=_("The network: services opened and active"),
+        sheet=_("Services opened and active"),
+        data=data,
+        header=[_("Kind"), _("Opened in the period"), _("Active in the period")],
+        rows=rows,
+        table=tables.network,
+        page=page,
+    )
+
+
+def cases_report(services, filters, dimension: str) -> Report:
+    label = DIMENSION_LABELS[dimension]
+    title = _("Cases by %(dimension)s") % {"dimension": str(label).lower()}
+    data = queries.cases_by(services, filters, dimension)
+    return Report(
+        title=title,
+        data=data,
+        header=[_("Code"), label, _("Cases")],
+        rows=lambda data: [[row["key"], row["label"], row["count"]] for row in data["rows"]],
+        table=tables.breakdown,
+        page=lambda: {"dimension": dimension, "chart": bar_chart(data["rows"], title=title)},
+    )
+
+
+def activities_report(services, filters, dimension: str) -> Report:
+    label = ACTIVITY_DIMENSION_LABELS[dimension]
+    title = _("Community activities by %(dimension)s") % {"dimension": str(label).lower()}
+    data = queries.activities_by(services, filters, dimension)
+
+    def rows(data):
+        return [
+            [row["key"], row["label"], row["count"], row["participants"]] for row in data["rows"]
+        ]
+
+    return Report(
+        title=title,
+        sheet=_("Community activities"),
+        data=data,
+        header=[_("Code"), label, _("Activities"), _("Participants")],
+        rows=rows,
+        table=tables.activities,
+        page=lambda: {"dimension": dimension, "chart": bar_chart(data["rows"], title=title)},
     )
 
 
@@ -83,7 +168,11 @@ def index(request):
     return render(
         request,
         "reports/index.html",
-        {"dimensions": DIMENSION_LABELS, "open_data_year": last_full_year()},
+        {
+            "dimensions": DIMENSION_LABELS,
+            "activity_dimensions": ACTIVITY_DIMENSION_LABELS,
+            "open_data_year": last_full_year(),
+        },
     )
 
 
@@ -91,8 +180,7 @@ def index(request):
 @scope_required(reads_reports)
 def rural_coverage(request):
     def build(filters):
-        data = queries.rural_coverage(services_visible_to(request.user), filters)
-        return _figures(_("Rural coverage (SAR)"), data, RURAL_LABELS)
+        return rural_coverage_report(services_visible_to(request.user), filters)
 
     return exports.answer(
         request, _filter_form(request), template="reports/rural_coverage.html", build=build
@@ -105,13 +193,7 @@ def shelters(request):
     stays = queries.stays_for_reports(request.user)
 
     def build(filters):
-        def page():
-            by_month = queries.people_sheltered_by_month(stays, filters)
-            chart = bar_chart(by_month, title=_("People sheltered each month"))
-            return {"by_month": by_month, "chart": chart}
-
-        data = queries.shelters_report(stays, filters)
-        return _figures(_("People sheltered (HRT)"), data, SHELTER_LABELS, page)
+        return shelters_report(stays, filters)
 
     return exports.answer(
         request, _filter_form(request), template="reports/shelters.html", build=build
@@ -122,23 +204,8 @@ def shelters(request):
 @scope_required(reads_reports)
 def network(request):
     def build(filters):
-        data = queries.network(
+        return network_report(
             services_visible_to(request.user), queries.shelters_for_reports(request.user), filters
-        )
-        rows = [[kind, data["opened"][kind], data["active"][kind]] for kind in data["opened"]]
-
-        def page():
-            chart_rows = [{"label": kind, "count": active} for kind, _opened, active in rows]
-            title = _("Services active in the period, by kind")
-            return {"rows": rows, "chart": bar_chart(chart_rows, title=title)}
-
-        return Report(
-            title=_("The network: services opened and active"),
-            sheet=_("Services opened and active"),
-            data=data,
-            header=[_("Kind"), _("Opened in the period"), _("Active in the period")],
-            rows=rows,
-            page=page,
         )
 
     return exports.answer(
@@ -152,17 +219,7 @@ def cases(request):
     form = _filter_form(request, CasesReportForm, dimensions=DIMENSION_LABELS)
 
     def build(filters):
-        dimension = form.cleaned_data["by"]
-        label = DIMENSION_LABELS[dimension]
-        title = _("Cases by %(dimension)s") % {"dimension": str(label).lower()}
-        data = queries.cases_by(services_visible_to(request.user), filters, dimension)
-        return Report(
-            title=title,
-            data=data,
-            header=[_("Code"), label, _("Cases")],
-            rows=[[row["key"], row["label"], row["count"]] for row in data["rows"]],
-            page=lambda: {"dimension": dimension, "chart": bar_chart(data["rows"], title=title)},
-        )
+        return cases_report(services_visible_to(request.user), filters, form.cleaned_data["by"])
 
     # The breakdown asked for, to keep it in the links and the form even when it is refused.
     context = {"dimensions": DIMENSION_LABELS, "dimension": request.GET.get("by") or "month"}
@@ -172,9 +229,29 @@ def cases(request):
 
 
 @never_cache
+@scope_required(reads_reports)
+def activities(request):
+    form = _filter_form(request, CasesReportForm, dimensions=ACTIVITY_DIMENSION_LABELS)
+
+    def build(filters):
+        return activities_report(
+            services_visible_to(request.user), filters, form.cleaned_data["by"]
+        )
+
+    # The breakdown asked for, to keep it in the links and the form even when it is refused.
+    context = {
+        "dimensions": ACTIVITY_DIMENSION_LABELS,
+        "dimension": request.GET.get("by") or "month",
+    }
+    return exports.answer(
+        request, form, template="reports/activities.html", build=build, context=context
+    )
+
+
+@never_cache
 @scope_required(lambda scope: scope.is_admin or scope.is_manager or scope.is_caseworker)
 def open_data(request):
-    """The national open-data layout for one calendar year, small cells suppressed.
+    """The national open-data layout for one calendar year, through the disclosure control.
 
     Only whole years: two tables of periods a day apart would give away, by subtraction, the
     cases of that day however their cells are suppressed.
@@ -183,5 +260,6 @@ def open_data(request):
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     year = form.cleaned_data["year"]
-    header, rows = queries.open_data_table(services_visible_to(request.user), year)
-    return exports.csv_response(f"casos-datos-abiertos-{year}.csv", header, rows)
+    table = queries.open_data_table(services_visible_to(request.user), year)
+    rows, _protection = exports.open_data_rows(table)
+    return exports.csv_response(f"casos-datos-abiertos-{year}.csv", table.header, rows)

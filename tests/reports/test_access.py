@@ -8,6 +8,7 @@ REPORTS = [
     "/reports/shelters/",
     "/reports/network/",
     "/reports/cases/?by=sex",
+    "/reports/activities/?by=type",
     "/reports/open-data/?year=2023",
 ]
 

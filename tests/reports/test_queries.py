@@ -1,7 +1,10 @@
 """Query counts per report stay the same as data grows."""
 
+from datetime import date
+
 import pytest
 
+from tests.activities.factories import ActivityFactory
 from tests.factories import CareServiceFactory, CaseFactory, ShelterFactory, StayFactory
 
 # session, user, assignments, then the report's own queries; then the session's new expiry
@@ -13,6 +16,7 @@ def grow(cast, n):
     for _ in range(n):
         service = CareServiceFactory(kind="SAR", district=cast.service_a.district)
         CaseFactory(service=service)
+        ActivityFactory(service=service, date=date(2023, 5, 1))
         StayFactory(shelter=ShelterFactory(district=cast.service_a.district))
 
 
@@ -20,8 +24,8 @@ def grow(cast, n):
 @pytest.mark.parametrize(
     "url, own",
     [
-        # services active, the case aggregates
-        ("/reports/rural-coverage/?year=2023&format=json", 2),
+        # services active, the case aggregates, the activity aggregates
+        ("/reports/rural-coverage/?year=2023&format=json", 3),
         # the stays of the period
         ("/reports/shelters/?year=2023&format=json", 1),
         # services opened, services active, shelters opened, shelters active
@@ -30,6 +34,10 @@ def grow(cast, n):
         ("/reports/cases/?by=age_group&year=2023&format=json", 1),
         # the grouped counts, the names of the services
         ("/reports/cases/?by=service&year=2023&format=json", 2),
+        # the grouped activities (with their participants), and the names of the services
+        ("/reports/activities/?by=type&year=2023&format=json", 1),
+        ("/reports/activities/?by=service&year=2023&format=json", 2),
+        ("/reports/activities/?by=region&year=2023&format=csv", 2),
         # the same in the files
         ("/reports/cases/?by=service&year=2023&format=xlsx", 2),
         ("/reports/network/?year=2023&format=csv", 4),

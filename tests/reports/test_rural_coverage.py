@@ -1,5 +1,7 @@
 """Rural coverage, at the edges of its definition."""
 
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -15,9 +17,10 @@ URL = "/reports/rural-coverage/"
 
 
 def report(client, **params):
-    response = client.get(URL, {"format": "json", **params})
+    """The exact figures, as the page shows them to a person in scope (files hide small ones)."""
+    response = client.get(URL, params)
     assert response.status_code == 200, response.content
-    return response.json()
+    return response.context["data"]
 
 
 @pytest.fixture
@@ -72,6 +75,11 @@ def test_places_are_distinct_residences_and_communities_are_per_district(cast, c
         "communities": 2,
         "provinces": 2,
         "regions": 2,
+        # no activity: the places reached by activities are not those of the cases
+        "activities": 0,
+        "participants": 0,
+        "activity_districts": 0,
+        "activity_communities": 0,
     }
 
 
@@ -95,9 +103,12 @@ def test_filters_narrow_the_figures(cast, client_national):
 
 def test_csv_and_page_say_the_same_as_json(cast, client_national):
     CaseFactory(service=cast.service_a)
-    data = report(client_national, year=2023)
+    data = client_national.get(URL, {"year": 2023, "format": "json"}).json()
+    # One case: hidden, with every place count that would show it is at least 1.
+    assert data["hidden"] == ["/cases", "/districts", "/communities", "/provinces", "/regions"]
+    assert [data[key] for key in ("cases", "districts", "provinces", "regions")] == [None] * 4
     csv_text = client_national.get(URL, {"year": 2023, "format": "csv"}).content.decode("utf-8-sig")
-    header, row = [line.split(",") for line in csv_text.strip().splitlines()]
+    header, row = csv.reader(io.StringIO(csv_text))
     labels = {
         "services": "SAR activos",
         "cases": "Casos",
@@ -105,12 +116,21 @@ def test_csv_and_page_say_the_same_as_json(cast, client_national):
         "communities": "Comunidades",
         "provinces": "Provincias",
         "regions": "Regiones",
+        "activities": "Actividades comunitarias",
+        "participants": "Participantes en las actividades",
+        "activity_districts": "Distritos alcanzados por las actividades",
+        "activity_communities": "Comunidades alcanzadas por las actividades",
     }
     assert dict(zip(header, row, strict=True)) == {
         "Desde": "2023-01-01",
         "Hasta": "2023-12-31",
-        **{labels[key]: str(value) for key, value in data.items() if key != "period"},
+        **{
+            labels[key]: "X" if value is None else str(value)
+            for key, value in data.items()
+            if key in labels
+        },
     }
     page = client_national.get(URL, {"year": 2023}).content.decode()
-    for key in ("services", "cases", "districts", "communities"):
-        assert f'<td data-key="{key}">{data[key]}</td>' in page
+    for key, value in report(client_national, year=2023).items():
+        if key in labels:
+            assert f'<td data-key="{key}">{value}</td>' in page

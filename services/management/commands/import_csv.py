@@ -16,7 +16,8 @@ from services.csvimport import (
 
 class Command(BaseCommand):
     help = (
-        "Import services, cases or stays from a CSV file (UTF-8 or Latin-1, comma or semicolon). "
+        "Import services, cases, stays or community activities from a CSV file "
+        "(UTF-8 or Latin-1, comma or semicolon). "
         "All-or-nothing unless --skip-invalid."
     )
 
