@@ -104,14 +104,21 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "ActivityType": {
+        "type": "object",
+        "description": "A type of community activity (activities/data/activity_types.csv).",
+        "required": ["code", "label"],
+        "properties": {"code": STRING, "label": STRING},
+    },
     "Package": {
         "type": "object",
-        "required": ["prepared_at", "user", "services", "cases"],
+        "required": ["prepared_at", "user", "services", "cases", "activity_types"],
         "properties": {
             "prepared_at": DATETIME,
             "user": {"type": "integer"},
             "services": {"type": "array", "items": _ref("Service")},
             "cases": {"type": "array", "items": _ref("PackageCase")},
+            "activity_types": {"type": "array", "items": _ref("ActivityType")},
         },
     },
     "Options": {
@@ -155,14 +162,24 @@ SCHEMAS: dict[str, Any] = {
             "base_version": {"type": "integer"},
         },
     },
+    "ActivityItem": {
+        "type": "object",
+        "description": (
+            "A community activity registered offline: `data` holds the activity form's fields "
+            "(`province` may be left out); the item's id becomes the activity's device key."
+        ),
+        "required": ["id", "type", "captured_at", "service", "data"],
+        "properties": {**ITEM_COMMON, "type": {"const": "activity"}, "service": STRING},
+    },
     "Item": {
-        "oneOf": [_ref("CaseItem"), _ref("ActionItem"), _ref("EditItem")],
+        "oneOf": [_ref("CaseItem"), _ref("ActionItem"), _ref("EditItem"), _ref("ActivityItem")],
         "discriminator": {
             "propertyName": "type",
             "mapping": {
                 "case": "#/components/schemas/CaseItem",
                 "action": "#/components/schemas/ActionItem",
                 "edit": "#/components/schemas/EditItem",
+                "activity": "#/components/schemas/ActivityItem",
             },
         },
     },
@@ -174,13 +191,22 @@ SCHEMAS: dict[str, Any] = {
             "status": {"enum": ["accepted", "refused", "conflict", "not_found"]},
             "result": {
                 "type": "object",
-                "description": "accepted: the stored case (the first result for a repeat).",
+                "description": (
+                    "accepted: the stored case or activity (the first result for a repeat)."
+                ),
                 "properties": {"code": STRING, "url": STRING},
             },
             "errors": {
                 "type": "object",
                 "description": "refused: messages by field name (`__all__` for the whole item).",
                 "additionalProperties": {"type": "array", "items": STRING},
+            },
+            "retry_after": {
+                "type": "integer",
+                "description": (
+                    "refused only for too many document checks: nothing to correct; send the "
+                    "same item again after this many seconds."
+                ),
             },
             "current": {
                 "type": "object",
@@ -269,7 +295,10 @@ def document() -> dict[str, Any]:
             reverse("field_package"): {
                 "post": {
                     "operationId": "package",
-                    "summary": "The package of the chosen cases; each read is audited.",
+                    "summary": (
+                        "The package of the chosen cases (none for a trip without cases) and "
+                        "the activity types; each case read is audited."
+                    ),
                     "security": [{"session": [], "csrf": []}],
                     "requestBody": {
                         "required": True,
@@ -282,7 +311,6 @@ def document() -> dict[str, Any]:
                                         "cases": {
                                             "type": "array",
                                             "items": STRING,
-                                            "minItems": 1,
                                             "maxItems": MAX_PACKAGE_CASES,
                                         }
                                     },

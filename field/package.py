@@ -1,4 +1,5 @@
-"""The package a caseworker takes on a trip: her services and the open cases she chose."""
+"""The package a caseworker takes on a trip: her services, the open cases she chose, and the
+types of community activity (the list of `activities/data/activity_types.csv`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from activities import registry
 from cases.actions import log_case_views
 from cases.models import Case, CaseAction
 
@@ -53,12 +55,20 @@ def _case(case: Case) -> dict[str, Any]:
     }
 
 
+def activity_types() -> list[dict[str, str]]:
+    """The types of community activity, in the data file's order, labelled in the active
+    language: the offline activity form offers the list the trip was prepared with."""
+    kinds = registry.activity_types().values()
+    return [{"code": kind.code, "label": kind.label()} for kind in kinds]
+
+
 def prepare_package(*, user, codes: list[str]) -> dict[str, Any]:
     """Return the package of the cases with `codes`, and audit each as read.
 
     Every code must be an open case of her field services, else `CasesNotTakeable` and nothing
-    is read nor audited. A constant number of queries: services, cases, their actions, the
-    audit entries (one insert).
+    is read nor audited. No code at all is a trip without cases (to register activities and new
+    cases only). A constant number of queries: services, cases, their actions, the audit entries
+    (one insert); the activity types are read from their file, not the database.
     """
     wanted = set(codes)
     cases = list(
@@ -75,4 +85,5 @@ def prepare_package(*, user, codes: list[str]) -> dict[str, Any]:
         "user": user.pk,
         "services": [_service(service) for service in field_services(user)],
         "cases": [_case(case) for case in cases],
+        "activity_types": activity_types(),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from activities.queries import services_registering_for
 from cases.models import Case
 from cases.queries import cases_editable_by
 from services.models import CareService, Community, District, Province
@@ -43,6 +44,12 @@ def get_case_for_sync(user, code: str) -> Case | None:
 def get_service_for_sync(user, code: str) -> CareService | None:
     """Her open field service with this code; None otherwise."""
     return field_services(user).filter(code=code).first()
+
+
+def get_activity_service_for_sync(user, code: str) -> CareService | None:
+    """Her service with this code if she registers activities in it (`services_registering_for`,
+    the activity page's own rule); None otherwise."""
+    return services_registering_for(user).filter(code=code).first()
 
 
 def geography_for(user) -> dict[str, dict[str, list[dict[str, str]]]]:

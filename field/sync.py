@@ -1,10 +1,11 @@
 """The field sync: each item made on the device is validated and stored as its online twin.
 
 One function per item type. Each calls the same form class as the page (`CaseForm`,
-`CaseActionForm`, `EditCaseForm`), hence the same rules (`cases/rules.py`), and the same action
-(`open_case`, `record_action`, `update_case`); nothing here decides what is valid. Each item is
-stored at most once per id (`services.submissions.claim_once`), in its own transaction, so that
-a refused item never undoes another.
+`CaseActionForm`, `EditCaseForm`, `ActivityForm`), hence the same rules (`cases/rules.py`,
+`activities/rules.py`), and the same action (`open_case`, `record_action`, `update_case`,
+`register_activity`); nothing here decides what is valid. Each item is stored at most once per
+id (`services.submissions.claim_once`), in its own transaction, so that a refused item never
+undoes another.
 """
 
 from __future__ import annotations
@@ -20,16 +21,24 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from activities import actions as activity_actions
+from activities.forms import ActivityForm
 from cases import actions
 from cases.forms import ACT_CHOICES, CaseActionForm, CaseForm, EditCaseForm
-from cases.models import Case
+from cases.models import Case, DocumentCheck
+from services.audit import Refused, record_refusal
+from services.converters import is_code
+from services.forms import refuse_unstorable_text
+from services.models import CareService
 from services.rules import RuleViolation
 from services.submissions import SubmissionKeyRefused, claim_once, stored_result
 
-from .queries import get_case_for_sync, get_service_for_sync
+from .queries import get_activity_service_for_sync, get_case_for_sync, get_service_for_sync
 
 MAX_ITEMS = 100
-TYPES = ("case", "action", "edit")
+TYPES = ("case", "action", "edit", "activity")
+# The items that name a service (something new in it); the others name a case.
+SERVICE_TYPES = ("case", "activity")
 # A device clock a little ahead of the server's is normal; more is a wrong clock.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 VIA = "field"
@@ -96,9 +105,14 @@ def _parse_item(raw: Any) -> Item:
     if not isinstance(data, dict):
         raise MalformedItems(f"Item {key}: `data` must be an object.")
     values = {name: _value(value) for name, value in data.items()}
-    reference = raw.get("service" if kind == "case" else "case")
-    if not isinstance(reference, str) or not reference:
-        raise MalformedItems(f"Item {key}: `{'service' if kind == 'case' else 'case'}` missing.")
+    names_service = kind in SERVICE_TYPES
+    reference = raw.get("service" if names_service else "case")
+    if not isinstance(reference, str) or not is_code(reference):
+        # Not a code at all (missing, a NUL, a lone surrogate...): it names nothing, and never
+        # reaches a query or the trail of refused accesses.
+        raise MalformedItems(
+            f"Item {key}: `{'service' if names_service else 'case'}` must be a code."
+        )
     base_version = raw.get("base_version")
     if kind == "edit" and (not isinstance(base_version, int) or isinstance(base_version, bool)):
         raise MalformedItems(f"Item {key}: `base_version` must be an integer.")
@@ -107,8 +121,8 @@ def _parse_item(raw: Any) -> Item:
         type=kind,
         captured_at=raw.get("captured_at"),
         data={name: value for name, value in values.items() if value is not None},
-        service=reference if kind == "case" else "",
-        case=reference if kind != "case" else "",
+        service=reference if names_service else "",
+        case=reference if not names_service else "",
         base_version=base_version if kind == "edit" else None,
     )
 
@@ -134,8 +148,26 @@ def refused(key: uuid.UUID, errors: dict[str, list[str]]) -> Answer:
     return {"id": str(key), "status": "refused", "errors": errors}
 
 
+def _refused_form(key: uuid.UUID, form) -> Answer:
+    """The form's errors; when the only one is the budget of document checks, the item itself
+    is fine: `retry_after` (seconds) tells the device to keep it and send it again later."""
+    answer = refused(key, _form_errors(form))
+    over_budget = form.has_error("condition", code="too_many_checks")
+    if over_budget and len(form.errors) == 1 and len(form.errors["condition"]) == 1:
+        answer["retry_after"] = actions.REPEAT_CHECK_WINDOW
+    return answer
+
+
 def not_found(key: uuid.UUID) -> Answer:
     return {"id": str(key), "status": "not_found"}
+
+
+def _refused_access(user, key: uuid.UUID, model, code: str) -> Answer:
+    """`not_found`, recorded in the trail of refused accesses (outside her scope or unknown)."""
+    record_refusal(
+        user=user, path=reverse("field_sync"), method="POST", refusal=Refused(model, code)
+    )
+    return not_found(key)
 
 
 def conflict(key: uuid.UUID, case: Case, names: list[str]) -> Answer:
@@ -246,6 +278,14 @@ def sync_item(*, user, item: Item) -> Answer:
                 service_code=item.service,
                 data=item.data,
             )
+        if item.type == "activity":
+            return sync_activity(
+                user=user,
+                key=item.id,
+                captured_at=captured_at,
+                service_code=item.service,
+                data=item.data,
+            )
         if item.type == "action":
             return sync_action(
                 user=user, key=item.id, captured_at=captured_at, case_code=item.case, data=item.data
@@ -262,11 +302,11 @@ def sync_item(*, user, item: Item) -> Answer:
         return refused(item.id, {"id": [_("This identifier is not yours: make a new item.")]})
 
 
-def _refused_unless_stored(*, user, key: uuid.UUID, errors: dict[str, list[str]]) -> Answer:
+def _refused_unless_stored(*, user, key: uuid.UUID, form) -> Answer:
     """A repeat that failed validation because its first committed meanwhile (the document
     now has an earlier case: the first one) answers the first result, not the errors."""
     first = stored_result(user=user, key=key)
-    return accepted(key, first) if first else refused(key, errors)
+    return accepted(key, first) if first else _refused_form(key, form)
 
 
 def _conflict_unless_stored(*, user, key: uuid.UUID, case: Case, names: list[str]) -> Answer:
@@ -282,10 +322,18 @@ def sync_case(
     """Register a case captured offline, through the intake form and `open_case`."""
     service = get_service_for_sync(user, service_code)
     if service is None:
-        return not_found(key)
-    form = CaseForm(_form_data(data), service=service)
+        return _refused_access(user, key, CareService, service_code)
+    # The sync of an intake is an intake in progress: its repeat check is answered, within her
+    # budget of document checks, and audited.
+    form = CaseForm(
+        _form_data(data),
+        service=service,
+        count_earlier=actions.document_checker(
+            user=user, service=service, via=DocumentCheck.Via.FIELD, intake_key=key
+        ),
+    )
     if not form.is_valid():
-        return _refused_unless_stored(user=user, key=key, errors=_form_errors(form))
+        return _refused_unless_stored(user=user, key=key, form=form)
 
     def register() -> str:
         case = actions.open_case(
@@ -311,12 +359,12 @@ def sync_action(
     `record_action`."""
     case = get_case_for_sync(user, case_code)
     if case is None:
-        return not_found(key)
+        return _refused_access(user, key, Case, case_code)
     if case.is_closed:
         return _closed(key)
     form = CaseActionForm(_form_data(data), case=case)
     if not form.is_valid():
-        return _refused_unless_stored(user=user, key=key, errors=_form_errors(form))
+        return _refused_unless_stored(user=user, key=key, form=form)
 
     def record() -> str:
         actions.record_action(
@@ -355,7 +403,7 @@ def sync_edit(
     `EditCaseForm` and `update_case`; a case that moved on since is a conflict."""
     case = get_case_for_sync(user, case_code)
     if case is None:
-        return not_found(key)
+        return _refused_access(user, key, Case, case_code)
     if case.is_closed:
         return _closed(key)
     editable = set(EditCaseForm.base_fields) - {"version"}
@@ -371,9 +419,12 @@ def sync_edit(
         _form_data({**_stored_form_data(case), **data, "version": str(base_version)}),
         instance=case,
         service=case.service,
+        count_earlier=actions.document_checker(
+            user=user, service=case.service, via=DocumentCheck.Via.FIELD, case=case
+        ),
     )
     if not form.is_valid():
-        return _refused_unless_stored(user=user, key=key, errors=_form_errors(form))
+        return _refused_unless_stored(user=user, key=key, form=form)
 
     def save() -> str:
         actions.update_case(
@@ -393,5 +444,41 @@ def sync_edit(
     except actions.CaseClosedError:
         return _closed(key)
     except RuleViolation as violation:
+        return refused(key, _problems(violation))
+    return accepted(key, url)
+
+
+def _activity_url(activity) -> str:
+    return reverse("activity_detail", kwargs={"code": activity.code})
+
+
+def sync_activity(
+    *, user, key: uuid.UUID, captured_at: datetime, service_code: str, data: dict[str, Any]
+) -> Answer:
+    """Register a community activity captured offline, through `ActivityForm` and
+    `register_activity`, in a service where she registers activities (the activity page's
+    rule). The item's id is also the activity's device key (`client_key`)."""
+    service = get_activity_service_for_sync(user, service_code)
+    if service is None:
+        return _refused_access(user, key, CareService, service_code)
+    form = ActivityForm(_form_data(data), service=service)
+    refuse_unstorable_text(form)  # JSON can carry what no database stores (a lone surrogate)
+    if not form.is_valid():
+        return _refused_unless_stored(user=user, key=key, form=form)
+
+    def register() -> str:
+        activity = activity_actions.register_activity(
+            service=service,
+            user=user,
+            data=form.activity_data(),
+            new_community=form.cleaned_data["new_community"],
+            client_key=key,
+            audit_extra=_audit_extra(captured_at),
+        )
+        return _activity_url(activity)
+
+    try:
+        _first_time, url = claim_once(user=user, key=key, perform=register)
+    except RuleViolation as violation:  # a community added meanwhile by a colleague
         return refused(key, _problems(violation))
     return accepted(key, url)

@@ -24,11 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from services.addresses import requested_from
+from services.audit import record_refused_request
+from services.converters import is_code
 from services.decorators import scope_required
 from services.scopes import scope_for
 
 from . import openapi, sync
-from .forms import FieldActionForm, FieldEditForm
+from .forms import FieldActionForm, FieldActivityForm, FieldEditForm
 from .package import MAX_PACKAGE_CASES, CasesNotTakeable, prepare_package
 from .queries import MAX_OPEN_CASES, field_services, geography_for, open_cases_for_field
 
@@ -48,23 +51,30 @@ def login_required_answer() -> JsonResponse:
 
 def api(*methods: str):
     """A JSON endpoint for caseworkers: 405, 401, 404, then the CSRF check, in that order, so
-    that an expired session is told as such even with a token that no longer matches."""
+    that an expired session is told as such even with a token that no longer matches.
+
+    As behind `scope_required`, a 404 is recorded in the trail of refused accesses, and the
+    audit entries written meanwhile carry the client's address."""
 
     def decorator(view):
         @csrf_exempt  # checked below, after the session
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method not in methods:
-                response = _error(405, "method_not_allowed")
-                response["Allow"] = ", ".join(methods)
-            elif not request.user.is_authenticated:
-                response = login_required_answer()
-            elif not scope_for(request.user).is_caseworker:
-                response = _error(404, "not_found")
-            elif _csrf.process_view(request, None, (), {}) is not None:
-                response = _error(403, "csrf_failed")
-            else:
-                response = view(request, *args, **kwargs)
+            with requested_from(request):
+                if request.method not in methods:
+                    response = _error(405, "method_not_allowed")
+                    response["Allow"] = ", ".join(methods)
+                elif not request.user.is_authenticated:
+                    response = login_required_answer()
+                elif not scope_for(request.user).is_caseworker:
+                    record_refused_request(request)
+                    response = _error(404, "not_found")
+                elif _csrf.process_view(request, None, (), {}) is not None:
+                    response = _error(403, "csrf_failed")
+                else:
+                    response = view(request, *args, **kwargs)
+                    if response.status_code == 404:  # cases that are not hers to take
+                        record_refused_request(request, Http404())
             if not response.has_header("Cache-Control"):
                 add_never_cache_headers(response)
             return response
@@ -123,6 +133,7 @@ def field_page(request):
             "user_id": request.user.pk,
             "action_form": FieldActionForm(),
             "edit_form": FieldEditForm(),
+            "activity_form": FieldActivityForm(services=services),
             "urls": api_urls(),
         },
     )
@@ -165,14 +176,13 @@ def package(request):
     codes = body.get("cases") if isinstance(body, dict) else None
     if (
         not isinstance(codes, list)
-        or not codes
         or len(codes) > MAX_PACKAGE_CASES
-        or not all(isinstance(code, str) for code in codes)
+        or not all(isinstance(code, str) and is_code(code) for code in codes)
     ):
         return _error(
             400,
             "bad_request",
-            detail=f'The body must be {{"cases": [codes]}}, 1 to {MAX_PACKAGE_CASES} codes.',
+            detail=f'The body must be {{"cases": [codes]}}, 0 to {MAX_PACKAGE_CASES} codes.',
         )
     try:
         return JsonResponse(prepare_package(user=request.user, codes=codes))

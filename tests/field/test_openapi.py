@@ -5,6 +5,7 @@ from django.urls import URLPattern
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from field import sync as sync_module
 from field import urls as field_urls
 
 
@@ -36,13 +37,15 @@ def test_every_route_of_the_field_app_is_described(document):
     assert len(routes) == 9
 
 
-def test_the_sync_describes_the_three_item_types_and_the_four_answers(document):
+def test_the_sync_describes_the_four_item_types_and_the_four_answers(document):
     schemas = document["components"]["schemas"]
     assert {s["$ref"].rsplit("/", 1)[1] for s in schemas["Item"]["oneOf"]} == {
         "CaseItem",
         "ActionItem",
         "EditItem",
+        "ActivityItem",
     }
+    assert set(schemas["Item"]["discriminator"]["mapping"]) == set(sync_module.TYPES)
     assert schemas["Answer"]["properties"]["status"]["enum"] == [
         "accepted",
         "refused",
@@ -56,3 +59,14 @@ def test_the_sync_describes_the_three_item_types_and_the_four_answers(document):
         ]
         == 100
     )
+
+
+def test_the_activity_item_and_the_package_types_are_described(document):
+    schemas = document["components"]["schemas"]
+    activity = schemas["ActivityItem"]
+    assert activity["properties"]["type"] == {"const": "activity"}
+    assert set(activity["required"]) == {"id", "type", "captured_at", "service", "data"}
+    assert "activity_types" in schemas["Package"]["required"]
+    assert schemas["Package"]["properties"]["activity_types"]["items"] == {
+        "$ref": "#/components/schemas/ActivityType"
+    }

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
+from activities import registry
 from cases import actions as case_actions
 from cases.models import AuditEntry
 from tests.factories import CaseFactory, CommunityFactory
@@ -12,6 +13,16 @@ from tests.factories import CaseFactory, CommunityFactory
 from .conftest import PACKAGE, post_json
 
 OPEN_CASES = "/api/v1/field/open-cases/"
+# The types of activities/data/activity_types.csv, with their Spanish labels, in its order.
+ACTIVITY_TYPES_ES = [
+    {"code": "TALLER", "label": "Taller"},
+    {"code": "CAMPANA", "label": "Campaña"},
+    {"code": "REUNION_AUTORIDADES", "label": "Reunión con autoridades comunales"},
+    {"code": "VIGILANCIA_COMUNAL", "label": "Capacitación a la vigilancia comunal"},
+    {"code": "FERIA", "label": "Feria"},
+    {"code": "RUTA_ATENCION", "label": "Construcción de la ruta de atención"},
+    {"code": "OTRA", "label": "Otra actividad"},
+]
 
 
 # Open cases -------------------------------------------------------------------------------------
@@ -111,6 +122,7 @@ def test_the_package_holds_her_services_and_the_chosen_cases(cast, as_user):
                 ],
             }
         ],
+        "activity_types": ACTIVITY_TYPES_ES,
     }
     assert other.code not in response.content.decode()
 
@@ -165,7 +177,7 @@ def test_one_case_she_may_not_take_refuses_the_whole_package(cast, as_user, case
 
 @pytest.mark.parametrize(
     "body",
-    ["nope", "[]", "{}", '{"cases": []}', '{"cases": "X"}', '{"cases": [1]}'],
+    ["nope", "[]", "{}", '{"cases": "X"}', '{"cases": [1]}', '{"cases": null}'],
 )
 def test_a_malformed_package_request_is_a_400(cast, as_user, body):
     response = post_json(as_user(cast.caseworker_a), PACKAGE, body)
@@ -183,3 +195,26 @@ def test_the_same_code_twice_is_one_case(cast, as_user, case_a):
     response = post_json(as_user(cast.caseworker_a), PACKAGE, {"cases": [case_a.code] * 2})
     assert response.status_code == 200
     assert [c["code"] for c in response.json()["cases"]] == [case_a.code]
+
+
+def test_a_trip_without_cases_takes_her_services_and_the_activity_types(cast, as_user):
+    """A trip to run a workshop takes no case: the package still carries what the offline
+    activity form needs, and reads (and audits) no case."""
+    CaseFactory(service=cast.service_a)
+
+    response = post_json(as_user(cast.caseworker_a), PACKAGE, {"cases": []})
+
+    assert response.status_code == 200
+    package = response.json()
+    assert package["cases"] == []
+    assert [s["code"] for s in package["services"]] == ["SAR-081201"]
+    assert package["activity_types"] == ACTIVITY_TYPES_ES
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_activity_types_follow_the_language_and_the_data_file(cast, as_user):
+    client = as_user(cast.caseworker_a)
+    client.cookies["django_language"] = "en"
+    package = post_json(client, PACKAGE, {"cases": []}).json()
+    assert package["activity_types"][0] == {"code": "TALLER", "label": "Workshop"}
+    assert [t["code"] for t in package["activity_types"]] == registry.codes()

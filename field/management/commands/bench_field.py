@@ -1,7 +1,8 @@
 """Field mode over emulated rural 3G: what "Preparar salida" and a sync cost, and what a case
 takes on the device (issue 10's benchmark; docs/field-mode.md).
 
-    python manage.py bench_field [--cases 200] [--new 50] [--actions 50] [--port 8765]
+    python manage.py bench_field [--cases 200] [--new 50] [--actions 50] [--activities 20]
+                                 [--port 8765]
 
 It never touches your own database. Each run recreates the scratch SQLite database
 var/bench_field.sqlite3 (migrate, load_geography, createcachetable, then this command's hidden
@@ -14,10 +15,14 @@ emulated as rural 3G (Chrome DevTools Protocol: 300 ms latency, 400 kbit/s each 
 2. "Preparar salida" with N cases marked: from the click to the unlocked view with the sync
    button and the "prepared" line; bytes received (CDP `Network.loadingFinished`
    encodedDataLength, headers included) and request bodies sent; what the page says it stored;
-3. NEW cases and ACTIONS follow-ups queued offline through the page's own store (the items the
-   intake and follow-up forms would make), the page reloaded and unlocked offline, then the
-   signal back: the time until the pending count reads 0, and the server's count of what arrived
-   (exactly NEW cases and ACTIONS actions, else the command fails);
+3. NEW cases, ACTIONS follow-ups and ACTIVITIES community activities queued offline through
+   the page's own store (the items the intake, follow-up and activity forms would make), the
+   page reloaded and unlocked offline, then the signal back: the time until the pending count
+   reads 0, and the server's count of what arrived (exactly NEW cases, ACTIONS actions and
+   ACTIVITIES activities, else the command fails). Only the first 20 new cases carry a document
+   number: each such case is a document check at the sync, and a caseworker has 30 in any 10
+   minutes (`cases.actions.allow_repeat_check`); past them an item waits 10 minutes
+   (`retry_after`), which would be measuring the budget, not the link;
 4. the bytes each case takes on the device: the encrypted records (`store.rawRecords()`) and
    `navigator.storage.estimate()` before and after.
 
@@ -65,6 +70,8 @@ RURAL_3G = {
 }
 NO_SIGNAL = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 PAGE_TIMEOUT_MS = 600_000
+# Items queued offline in one run: two sync requests of 100 at most.
+MAX_QUEUED = 200
 
 # What a caseworker types on the intake form (the rest of the form's fields go as the form has
 # them, empty or preset): the same fields as tests/field/conftest.py's accepted intake.
@@ -89,6 +96,18 @@ INTAKE = {
     "wants_to_file": "true",
     "protective_measures": "unknown",
 }
+# New cases with a document number (a document check each at the sync): within the budget of 30.
+WITH_DOCUMENT = 20
+# What a caseworker types on the activity form (the rest as the form has it).
+ACTIVITY = {
+    "duration_hours": "2.5",
+    "topic": "Taller de prevención de la violencia en la familia con la comunidad",
+    "partners": "Centro de salud, DEMUNA, Juez de paz",
+    "women": "24",
+    "men": "11",
+    "girls": "6",
+    "boys": "4",
+}
 GIVEN_NAMES = ["Julia", "Felicitas", "Nélida", "Rosalía", "Teodora", "Marcelina", "Justina"]
 SURNAMES = ["Mamani", "Condori", "Huamán", "Apaza", "Quispe", "Ccahuana", "Turpo", "Huillca"]
 ACTION_NOTES = (
@@ -96,10 +115,12 @@ ACTION_NOTES = (
     "vuelto a la vivienda; se revisa el plan de seguridad con ella y su hermana."
 )
 
-# Queue NEW cases and ACTIONS follow-ups as the intake form (intake.js) and the follow-up form
-# (app.js) would: the intake form's own fields (the copy of /cases/new/ the trip cached),
-# the follow-up form rendered on the field page. Returns the size of each encrypted record.
-QUEUE_ITEMS = """async ({pin, intake, names, documents, actions, day, notes}) => {
+# Queue NEW cases, ACTIONS follow-ups and ACTIVITIES activities as the intake form (intake.js),
+# the follow-up form and the activity form (app.js) would: the intake form's own fields (the copy
+# of /cases/new/ the trip cached), the follow-up and activity forms rendered on the field page, the
+# activity types of the package. Returns the size of each encrypted record.
+QUEUE_ITEMS = """async ({pin, intake, names, documents, actions, activities, activity, day,
+                        notes}) => {
   const store = window.WarmiField.store;
   const forms = window.WarmiField.forms;
   const unlocked = await store.unlock(pin);
@@ -123,11 +144,12 @@ QUEUE_ITEMS = """async ({pin, intake, names, documents, actions, day, notes}) =>
   action.append(document.getElementById('tpl-action-form').content.cloneNode(true));
   forms.fill(action, {kind: 'home_visit', date: day, notes: notes});
   const actionValues = forms.values(action);
-  const sizes = {case: [], action: []};
+  const sizes = {case: [], action: [], activity: []};
   for (let i = 0; i < names.length; i++) {
     const number = await store.nextProvisional();
     const data = Object.assign({}, values, {intake_date: day, victim_name: names[i],
       victim_document_number: documents[i]});
+    if (!documents[i]) { data.victim_document_type = ''; }
     const item = {type: 'case', service: service, provisional: 'P-' + number, data: data,
       captured_at: new Date().toISOString()};
     sizes.case.push(await store.put(key,
@@ -138,6 +160,20 @@ QUEUE_ITEMS = """async ({pin, intake, names, documents, actions, day, notes}) =>
     const item = {type: 'action', case: taken.code, data: Object.assign({}, actionValues),
       captured_at: new Date().toISOString()};
     sizes.action.push(await store.put(key,
+      {id: crypto.randomUUID(), kind: 'item', status: 'pending'}, item));
+  }
+  const activityForm = document.createElement('form');
+  activityForm.append(document.getElementById('tpl-activity-form').content.cloneNode(true));
+  const activityValues = forms.values(activityForm);
+  delete activityValues.service;
+  const types = pack.activity_types || [];
+  if (activities && !types.length) { throw new Error('the package has no activity types'); }
+  for (let i = 0; i < activities; i++) {
+    const data = Object.assign({}, activityValues, activity, {date: day,
+      type: types[i % types.length].code, province: place.province, district: place.district});
+    const item = {type: 'activity', service: place.code, data: data,
+      captured_at: new Date().toISOString()};
+    sizes.activity.push(await store.put(key,
       {id: crypto.randomUUID(), kind: 'item', status: 'pending'}, item));
   }
   return {sizes: sizes, fields: Object.keys(values).length, action: actionValues};
@@ -282,12 +318,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actions", type=int, default=50, help="Follow-up actions queued offline."
         )
+        parser.add_argument(
+            "--activities", type=int, default=20, help="Community activities queued offline."
+        )
         parser.add_argument("--port", type=int, default=8765, help="Port of the scratch server.")
         # Steps run in a subprocess on the scratch database only.
         parser.add_argument("--setup", action="store_true", help=argparse_hidden())
         parser.add_argument("--count", action="store_true", help=argparse_hidden())
 
-    def handle(self, *args, cases, new, actions, port, setup, count, **options):
+    def handle(self, *args, cases, new, actions, activities, port, setup, count, **options):
         if setup or count:
             scratch_only()
             result = seed_scratch(cases) if setup else arrived()
@@ -295,9 +334,11 @@ class Command(BaseCommand):
             return
         if not 1 <= cases <= 200:
             raise CommandError("--cases must be 1 to 200 (a trip takes at most 200).")
-        if new < 0 or actions < 0 or new + actions > 100:
-            raise CommandError("--new and --actions: 0 or more, at most 100 in all.")
-        Bench(self, cases=cases, new=new, actions=actions, port=port).run()
+        if min(new, actions, activities) < 0 or new + actions + activities > MAX_QUEUED:
+            raise CommandError(
+                f"--new, --actions and --activities: 0 or more, at most {MAX_QUEUED} in all."
+            )
+        Bench(self, cases=cases, new=new, actions=actions, activities=activities, port=port).run()
 
 
 def argparse_hidden() -> str:
@@ -354,22 +395,29 @@ def seed_scratch(count: int) -> dict:
 
 def arrived() -> dict:
     """What field syncs stored (their audit entries say `via: field`)."""
+    from activities.models import AuditEntry as ActivityEntry
     from cases.models import AuditEntry
 
     via_field = AuditEntry.objects.filter(changes__via="field")
     return {
         "cases": via_field.filter(action=AuditEntry.Action.CREATE).count(),
         "actions": via_field.filter(action=AuditEntry.Action.ADD_ACTION).count(),
+        "activities": ActivityEntry.objects.filter(
+            changes__via="field", action=ActivityEntry.Action.CREATE
+        ).count(),
     }
 
 
 class Bench:
-    def __init__(self, command: Command, *, cases: int, new: int, actions: int, port: int):
+    def __init__(
+        self, command: Command, *, cases: int, new: int, actions: int, activities: int, port: int
+    ):
         self.out = command.stdout
         self.style = command.style
         self.cases = cases
         self.new = new
         self.actions = actions
+        self.activities = activities
         self.port = port
         self.base = f"http://localhost:{port}"
         self.env = {
@@ -559,7 +607,9 @@ class Bench:
             f"{rng.choice(GIVEN_NAMES)} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
             for _ in range(self.new)
         ]
-        documents = [f"6{index:07d}" for index in range(1, self.new + 1)]
+        documents = [
+            f"6{index:07d}" if index <= WITH_DOCUMENT else "" for index in range(1, self.new + 1)
+        ]
         day = page.evaluate(
             "(() => { const n = new Date(); return new Date(n.getTime() - "
             "n.getTimezoneOffset() * 60000).toISOString().slice(0, 10); })()"
@@ -572,6 +622,8 @@ class Bench:
                 "intake": INTAKE,
                 "names": names,
                 "documents": documents,
+                "activities": self.activities,
+                "activity": ACTIVITY,
                 "actions": self.actions,
                 "day": day,
                 "notes": ACTION_NOTES,
@@ -587,7 +639,7 @@ class Bench:
         page.get_by_test_id("field-pin-submit").click()
         page.get_by_test_id("field-sync").wait_for()
         pending = page.get_by_test_id("field-pending-count")
-        total = self.new + self.actions
+        total = self.new + self.actions + self.activities
         page.wait_for_function(
             "n => document.querySelector(\"[data-testid='field-pending-count']\")"
             ".textContent.trim() === String(n)",
@@ -615,7 +667,8 @@ class Bench:
         self.check = (on_server, pending.inner_text().strip())
         self.rows += [
             (
-                f"Sync of {self.new} new cases + {self.actions} follow-ups",
+                f"Sync of {self.new} new cases ({min(self.new, WITH_DOCUMENT)} with a document) "
+                f"+ {self.actions} follow-ups + {self.activities} activities",
                 f"{seconds:.1f} s",
                 f"{kb(received)} down, {kb(sent)} up (bodies), {requests} requests "
                 f"({syncs} POST /api/v1/sync/)",
@@ -623,7 +676,8 @@ class Bench:
             (
                 "  arrived on the server (audit via=field)",
                 "",
-                f"{on_server['cases']} cases, {on_server['actions']} actions",
+                f"{on_server['cases']} cases, {on_server['actions']} actions, "
+                f"{on_server['activities']} activities",
             ),
         ]
         if sizes["case"]:
@@ -643,6 +697,14 @@ class Bench:
                     f"{sum(sizes['action']) / len(sizes['action']):,.0f} B",
                 )
             )
+        if sizes["activity"]:
+            self.rows.append(
+                (
+                    "  a queued activity (encrypted record)",
+                    "",
+                    f"{sum(sizes['activity']) / len(sizes['activity']):,.0f} B",
+                )
+            )
         self.rows.append(
             (
                 f"  navigator.storage.estimate() for the {total} queued items",
@@ -655,12 +717,10 @@ class Bench:
                 ),
             )
         )
-        if on_server != {"cases": self.new, "actions": self.actions}:
+        expected = {"cases": self.new, "actions": self.actions, "activities": self.activities}
+        if on_server != expected:
             self.report()
-            raise CommandError(
-                f"Expected {self.new} cases and {self.actions} actions on the server, "
-                f"found {on_server}."
-            )
+            raise CommandError(f"Expected {expected} on the server, found {on_server}.")
 
     def report(self) -> None:
         if getattr(self, "_reported", False):

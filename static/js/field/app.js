@@ -1,13 +1,15 @@
 // Field mode's page (/field/): prepare a trip, unlock with the PIN, the cases taken along with
-// their follow-up form, the pending work, sync and the end of the trip (docs/field-mode.md).
-// The key lives in this page's memory only; everything stored is encrypted (store.js).
-// Needs crypto.js and store.js first. Plain JavaScript, no library.
+// their follow-up form, the community activity form, the pending work, sync and the end of the
+// trip (docs/field-mode.md). The key lives in this page's memory only; everything stored is
+// encrypted (store.js). Needs crypto.js, store.js and activity.js first. Plain JavaScript, no
+// library.
 (function () {
   "use strict";
   var root = document.getElementById("field-app");
   if (!root) { return; }
   var store = window.WarmiField.store;
   var forms = window.WarmiField.forms;
+  var activity = window.WarmiField.activity;  // absent from a page cached before it existed
   var cfg = root.dataset;
   var user = cfg.user;
   var view = document.getElementById("field-view");
@@ -16,7 +18,9 @@
   var BATCH = 100;
   var key = null;
   var syncing = null;
+  var retryLater = null;  // the timer of a sync for items the server asked to send later
   var lastActivity = Date.now();
+  var geography = null;  // the promise of the trip's places, read once per page
   var words = {};
   document.querySelectorAll("#field-strings [data-s]").forEach(function (el) {
     words[el.getAttribute("data-s")] = el.textContent.trim();
@@ -249,10 +253,8 @@
     return csrfToken().then(function (token) {
       return store.setUp(pin, user).then(function (derived) {
         key = derived;
-        if (codes.length) { return postJson(cfg.packageUrl, token, { cases: codes }); }
-        // No case taken along: the trip holds the intake form only (the server wants 1 to 200).
-        return { prepared_at: new Date().toISOString(), user: user,
-          services: JSON.parse(cfg.services || "[]"), cases: [] };
+        // No case taken along is a trip all the same: its services and the activity types.
+        return postJson(cfg.packageUrl, token, { cases: codes });
       });
     }).then(function (body) {
       pack = body;
@@ -373,6 +375,7 @@
       var records = both[1];
       panel.querySelector("[data-role='prepared']").textContent = preparedText(meta);
       var pack = records.filter(function (r) { return r.kind === "package"; })[0] || { cases: [] };
+      renderActivityForm(pack, panel.querySelector("[data-role='activity-form']"));
       renderCases(pack.cases || [], panel.querySelector("[data-role='cases']"));
       renderItems(records);
       return updateCount();
@@ -418,6 +421,66 @@
     });
   }
 
+  // The places of her services' regions, as the trip cached them (Cache Storage, public data):
+  // the cached copy first, so that it is there without signal; else the network. null if neither.
+  function places() {
+    if (geography) { return geography; }
+    var cached = window.caches
+      ? caches.match(cfg.geographyUrl, { cacheName: store.CACHE, ignoreVary: true })
+      : Promise.resolve(null);
+    geography = cached.then(function (response) {
+      return response ? response.json() : getJson(cfg.geographyUrl);
+    }).catch(function () { return null; }).then(function (found) {
+      if (!found) { geography = null; }  // try again next time
+      return found;
+    });
+    return geography;
+  }
+
+  function packageOf(records) {
+    return records.filter(function (r) { return r.kind === "package"; })[0] || {};
+  }
+
+  // A copy of the activity form, wired to the trip's services, types and places.
+  function activityForm(pack, target, suffix) {
+    cloneForm("tpl-activity-form", target, suffix);
+    return places().then(function (found) {
+      if (!found) {
+        target.insertBefore(el("p", "alert alert-warning", t("placesMissing")), target.firstChild);
+      }
+      return activity.setUp(target, { services: pack.services || [], types: pack.activity_types,
+        places: found, today: today() });
+    });
+  }
+
+  // The community activity form, built when she opens it (the places may be many).
+  function renderActivityForm(pack, target) {
+    if (!target) { return; }
+    var details = target.closest("details");
+    if (!activity) { details.hidden = true; return; }
+    var built = null;
+    function build() {
+      if (built) { return built; }
+      built = activityForm(pack, target, "a").then(function (wired) {
+        target.addEventListener("submit", function (event) {
+          event.preventDefault();
+          if (!target.reportValidity()) { return; }
+          var data = forms.values(target);
+          var service = data.service;
+          delete data.service;
+          saveItem({ type: "activity", service: service, data: data }).then(function () {
+            wired.reset();
+            details.open = false;
+          });
+        });
+        target.setAttribute("data-ready", "1");
+        return wired;
+      });
+      return built;
+    }
+    details.addEventListener("toggle", function () { if (details.open) { build(); } });
+  }
+
   function saveItem(item) {
     item.id = item.id || crypto.randomUUID();
     item.captured_at = item.captured_at || new Date().toISOString();
@@ -448,8 +511,17 @@
     return el("span", "badge text-bg-" + (colours[status] || "secondary") + " ms-2", t(status));
   }
 
-  function title(item) {
+  function activityLabel(pack, code) {
+    var kind = (pack.activity_types || []).filter(function (k) { return k.code === code; })[0];
+    return kind ? kind.label : code || "";
+  }
+
+  function title(item, pack) {
     if (item.type === "case") { return t("caseItem", { number: item.provisional || "" }); }
+    if (item.type === "activity") {
+      var data = item.data || {};
+      return t("activityItem", { type: activityLabel(pack, data.type), date: data.date || "" });
+    }
     if (item.type === "action") { return t("actionItem", { case: item.case }); }
     return t("editItem", { case: item.case });
   }
@@ -458,6 +530,7 @@
     var list = view.querySelector("[data-role='items']");
     if (!list) { return; }
     var items = records.filter(function (r) { return r.kind === "item"; });
+    var pack = packageOf(records);
     items.sort(function (a, b) { return (a.captured_at || "").localeCompare(b.captured_at || ""); });
     view.querySelector("[data-role='no-items']").hidden = items.length > 0;
     list.replaceChildren();
@@ -465,7 +538,8 @@
       var li = el("li", "list-group-item");
       li.setAttribute("data-item", item.id);
       li.setAttribute("data-status", item.status);
-      var head = el("div", "fw-semibold", title(item));
+      li.setAttribute("data-type", item.type);
+      var head = el("div", "fw-semibold", title(item, pack));
       head.append(badge(item.status));
       li.append(head, el("div", "small text-body-secondary", t("captured", { when: when(item.captured_at) })));
       if (item.status === "sent" && item.result && item.result.code) {
@@ -475,19 +549,56 @@
         done.append(link);
         li.append(done);
       }
-      if (item.status === "refused") { li.append(refusedPart(item, index)); }
+      if (item.status === "pending" && item.errors) { li.append(reasonList(item.errors)); }
+      if (item.status === "refused") { li.append(refusedPart(item, index, pack)); }
       if (item.status === "conflict") { li.append(conflictPart(item)); }
       list.append(li);
     });
   }
 
-  function refusedPart(item, index) {
-    var box = el("div", "mt-2");
+  function reasonList(errors) {
     var reasons = el("ul", "text-danger small mb-2");
-    Object.keys(item.errors || {}).forEach(function (name) {
-      [].concat(item.errors[name]).forEach(function (text) { reasons.append(el("li", "", text)); });
+    Object.keys(errors || {}).forEach(function (name) {
+      [].concat(errors[name]).forEach(function (text) { reasons.append(el("li", "", text)); });
     });
-    box.append(reasons);
+    return reasons;
+  }
+
+  // Send a corrected item again (its id kept: the server has stored nothing under it).
+  function resend(item) {
+    delete item.errors;
+    return putItem(item, "pending").then(refreshItems).then(function () {
+      if (navigator.onLine) { return sync(); }
+    });
+  }
+
+  // A refused activity, in its form again, with the server's reasons next to the fields.
+  function refusedActivity(item, index, pack, box) {
+    var form = el("form", "border rounded p-2");
+    form.noValidate = true;
+    form.setAttribute("data-testid", "field-activity-correct");
+    box.append(form);
+    activityForm(pack, form, "r" + index).then(function (wired) {
+      wired.fill(item.service, item.data);
+      forms.showErrors(form, item.errors);
+      form.querySelector("button[type=submit]").textContent = t("resend");
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!form.reportValidity()) { return; }
+        var data = forms.values(form);
+        item.service = data.service;
+        delete data.service;
+        item.data = data;
+        resend(item);
+      });
+    });
+    return box;
+  }
+
+  function refusedPart(item, index, pack) {
+    var box = el("div", "mt-2");
+    box.append(reasonList(item.errors));
+    if (item.type === "activity" && activity) { return refusedActivity(item, index, pack, box); }
     if (item.type === "case") {
       var link = el("a", "btn btn-outline-primary btn-sm", t("correct"));
       link.href = cfg.intakeUrl + "#field-item=" + item.id;
@@ -505,10 +616,7 @@
       event.preventDefault();
       if (!form.reportValidity()) { return; }
       item.data = forms.values(form);
-      delete item.errors;
-      putItem(item, "pending").then(refreshItems).then(function () {
-        if (navigator.onLine) { return sync(); }
-      });
+      resend(item);
     });
     box.append(form);
     return box;
@@ -569,7 +677,16 @@
     return sent;
   }
 
-  function apply(item, reply) {
+  // `deferred`: the items of this sync the server asked to send again later (`retry_after`: too
+  // many document checks for now, nothing wrong in the item). They stay pending with the reason,
+  // are not sent again in this sync, and a sync runs again when the server said it may.
+  function apply(item, reply, deferred) {
+    if (reply.status === "refused" && reply.retry_after) {
+      item.errors = reply.errors || {};
+      deferred.ids[item.id] = true;
+      deferred.after = Math.max(deferred.after, Number(reply.retry_after) || 0);
+      return putItem(item, "pending");
+    }
     if (reply.status === "accepted") {
       item.result = reply.result || {};
       delete item.errors;
@@ -580,7 +697,8 @@
       item.current = reply.current;
       return putItem(item, "conflict");
     }
-    item.errors = reply.status === "refused" ? reply.errors || {} : { __all__: [t("notFound")] };
+    var missing = item.service ? t("notFoundService") : t("notFound");
+    item.errors = reply.status === "refused" ? reply.errors || {} : { __all__: [missing] };
     return putItem(item, "refused");
   }
 
@@ -590,6 +708,7 @@
     if (!key) { return Promise.resolve(); }
     if (!navigator.onLine) { message(t("syncOffline")); return Promise.resolve(); }
     var accepted = 0;
+    var deferred = { ids: {}, after: 0 };
     message(t("syncing"));
     var button = view.querySelector("[data-testid='field-sync']");
     if (button) { button.disabled = true; }
@@ -597,7 +716,9 @@
       var rounds = 0;
       function round() {
         return store.readAll(key).then(function (records) {
-          var pending = records.filter(function (r) { return r.kind === "item" && r.status === "pending"; });
+          var pending = records.filter(function (r) {
+            return r.kind === "item" && r.status === "pending" && !deferred.ids[r.id];
+          });
           if (!pending.length || rounds++ > records.length / BATCH + 1) { return; }
           var batch = pending.slice(0, BATCH);
           return postJson(cfg.syncUrl, token, { items: batch.map(wire) }).then(function (body) {
@@ -607,7 +728,7 @@
               var item = byId[reply.id];
               if (!item) { return null; }
               if (reply.status === "accepted") { accepted += 1; }
-              return apply(item, reply);
+              return apply(item, reply, deferred);
             }));
           }).then(round);
         });
@@ -625,6 +746,9 @@
     }).then(function () {
       syncing = null;
       if (button) { button.disabled = false; }
+      if (deferred.after && !retryLater) {
+        retryLater = setTimeout(function () { retryLater = null; sync(); }, deferred.after * 1000);
+      }
       return refreshItems();
     });
     return syncing;
