@@ -4,11 +4,13 @@
 `/admin/cases/case/import/`); they offer every registered kind of file.
 
 The upload waits under `var/imports/` (services/tasks.py says how long, and who deletes it) as
-`<token>.csv`, the token being random and kept in the administrator's session. The preview
-checks it in the request. Storing it may take minutes, longer than a request may last, so the
-confirmation only enqueues a job for the worker (`manage.py db_worker`) and sends the
-administrator to the job's status page, which follows its progress and then shows its outcome.
+`<token>.csv`, the token being random and kept in the administrator's session. Checking it, and
+storing it, may take minutes, longer than a request may last: the upload only enqueues a job for
+the worker (`manage.py db_worker`) that checks the file and stores nothing, and the preview page
+follows it, then shows its outcome; the confirmation enqueues the job that stores the file, and
+sends the administrator to its status page, which follows its progress and then shows its outcome.
 The admin never writes a rejects file: the preview and the status page list every rejected line.
+Both follow their job with the same progress file, JSON answer and script.
 """
 
 from __future__ import annotations
@@ -32,12 +34,8 @@ from django_tasks import TaskResult, TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 
 from .csvimport import (
-    ImportFileError,
-    Report,
     importer_for,
     importer_kinds,
-    run_import,
-    summary_lines,
 )
 from .submissions import SubmissionKeyRefused, claim_once, stored_result
 from .tasks import (
@@ -45,6 +43,7 @@ from .tasks import (
     MAX_AGE_SECONDS,
     READING,
     STORING,
+    check_csv_import,
     delete_upload,
     enqueue_sweep,
     keep_upload,
@@ -139,12 +138,21 @@ class CsvImportViews:
                 token = secrets.token_urlsafe(24)
                 save_upload(token, form.cleaned_data["file"].chunks())
                 enqueue_sweep()
-                pending = request.session.get(SESSION_KEY, {})
-                pending[token] = {
+                entry = {
                     "kind": form.cleaned_data["kind"],
                     "name": Path(form.cleaned_data["file"].name).name,
                     "skip_invalid": form.cleaned_data["skip_invalid"],
                 }
+                # The check runs in the worker: a big file takes longer than a request may.
+                check = check_csv_import.enqueue(
+                    token=token,
+                    kind=entry["kind"],
+                    name=entry["name"],
+                    user_id=request.user.pk,
+                    language=translation.get_language(),
+                )
+                pending = request.session.get(SESSION_KEY, {})
+                pending[token] = {**entry, "check": check.id}
                 request.session[SESSION_KEY] = pending
                 return redirect("admin:csv_import_preview", token=token)
         else:
@@ -154,36 +162,50 @@ class CsvImportViews:
         )
 
     def preview(self, request: HttpRequest, token: str) -> HttpResponse:
+        """Follow the job checking the upload, then show what storing it would do."""
         self.require_superuser(request)
         sweep_old_uploads()
-        try:
-            entry, path = self.pending(request, token)
-        except UploadGone:
-            return self.gone(request, token)
-        try:
-            report = run_import(entry["kind"], path, dry_run=True, name=entry["name"])
-        except ImportFileError as error:
+        entry, check = self.check_job(request, token)
+        outcome = job_outcome(check)
+        if outcome and outcome["message"]:  # unreadable, or gone: nothing to preview
             self.forget(request, token)
             delete_upload(token)
-            messages.error(request, str(error))
+            messages.error(request, outcome["message"])
             return redirect("admin:csv_import")
-        return self.render_preview(request, token, entry, report)
-
-    def render_preview(
-        self, request: HttpRequest, token: str, entry: dict, report: Report
-    ) -> HttpResponse:
+        if not upload_path(token).exists():
+            return self.gone(request, token)
         return TemplateResponse(
             request,
             "admin/csv_import/preview.html",
             self.context(
                 request,
-                report=report,
                 entry=entry,
                 token=token,
                 kind_label=importer_for(entry["kind"]).label,
-                summary=summary_lines(report),
+                state=job_state(check),
+                outcome=outcome,
+                progress_url=reverse("admin:csv_import_preview_progress", args=[token]),
             ),
         )
+
+    def preview_progress(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The check's state as JSON, for the preview's script (static/js/import_status.js)."""
+        self.require_superuser(request)
+        return JsonResponse(job_state(self.check_job(request, token)[1]))
+
+    @staticmethod
+    def check_job(request: HttpRequest, token: str) -> tuple[dict, TaskResult]:
+        """The session's entry for the upload `token` and the job checking it; else 404."""
+        entry = request.session.get(SESSION_KEY, {}).get(token)
+        if entry is None or "check" not in entry:
+            raise Http404
+        try:
+            check = check_csv_import.get_result(entry["check"])
+        except (TaskResultDoesNotExist, TaskResultMismatch):
+            raise Http404 from None
+        if check.kwargs.get("user_id") != request.user.pk:
+            raise Http404
+        return entry, check
 
     def confirm(self, request: HttpRequest, token: str) -> HttpResponse:
         """Enqueue the job that stores the previewed file, once, and go to its status page.
@@ -285,10 +307,13 @@ class CsvImportViews:
 # What the status page shows. ---------------------------------------------------------------------
 
 QUEUED, RUNNING, STORED, NOT_STORED, FAILED = "queued", "running", "stored", "not_stored", "failed"
+# The preview's check ran to the end (services.tasks.check_csv_import).
+CHECKED = "checked"
 
 
 def job_outcome(job: TaskResult) -> dict | None:
-    """The outcome the job returned (services.tasks.outcome_of), once it ran to the end."""
+    """The outcome the job returned (services.tasks.outcome_of, or check_outcome_of for the
+    preview's check), once it ran to the end."""
     if job.status != TaskResultStatus.SUCCESSFUL:
         return None
     return job.return_value
@@ -306,6 +331,8 @@ def job_state(job: TaskResult, *, now=None) -> dict:
         # swept, and the worker died with the job (its transaction rolled back).
         lost = not progress and now - job.started_at > WORKER_GONE
         state, text = (FAILED, lost_text()) if lost else (RUNNING, running_text(progress))
+    elif job.status == TaskResultStatus.SUCCESSFUL and job.return_value.get("checked"):
+        state, text = CHECKED, _("File checked.")
     elif job.status == TaskResultStatus.SUCCESSFUL:
         stored = bool(job.return_value.get("stored"))
         state = STORED if stored else NOT_STORED
@@ -314,7 +341,7 @@ def job_state(job: TaskResult, *, now=None) -> dict:
         state, text = FAILED, failed_text()
     return {
         "state": state,
-        "finished": state in {STORED, NOT_STORED, FAILED},
+        "finished": state in {STORED, NOT_STORED, FAILED, CHECKED},
         "done": int(progress.get("done", 0)),
         "total": int(progress.get("total", 0)),
         "text": text,
@@ -388,6 +415,11 @@ def csv_import_urls(model_admin) -> list[urls.URLPattern]:
             name="csv_import_progress",
         ),
         urls.path("import/<str:token>/", wrap(views.preview), name="csv_import_preview"),
+        urls.path(
+            "import/<str:token>/progress/",
+            wrap(views.preview_progress),
+            name="csv_import_preview_progress",
+        ),
         urls.path("import/<str:token>/confirm/", wrap(views.confirm), name="csv_import_confirm"),
         urls.path("import/<str:token>/cancel/", wrap(views.cancel), name="csv_import_cancel"),
     ]

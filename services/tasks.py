@@ -1,16 +1,17 @@
 """Background jobs, run by the worker (`manage.py db_worker`) outside any request.
 
-The admin's CSV import stores a confirmed file here: a big file takes minutes, far past the
-30-second timeout of a gunicorn worker (README, "Production"). The jobs are Django's tasks
-(the `django-tasks` backport of Django 6's `django.tasks`), kept in the application's own
-database by `django-tasks-db`: no queue server to run. The web process enqueues a job (one row)
-and the worker claims and runs it.
+The admin's CSV import checks an uploaded file (its preview) and stores a confirmed file here: a
+big file takes minutes, far past the 30-second timeout of a gunicorn worker (README,
+"Production"). The jobs are Django's tasks (the `django-tasks` backport of Django 6's
+`django.tasks`), kept in the application's own database by `django-tasks-db`: no queue server
+to run. The web process enqueues a job (one row) and the worker claims and runs it.
 
 An upload is the one copy of a file of victims' data outside the database, so it lives as short
 a time as possible: under `var/imports/` (setting CSV_IMPORT_DIR; never under the static or
 media folders, so it is never served), readable by its owner only, and deleted
 - by the job that stores it, as soon as the import ends, stored or not;
-- by the admin, when the administrator cancels it or the preview finds it unreadable;
+- by the admin, when the administrator cancels it;
+- by the preview's check job, when it finds it unreadable;
 - by the sweep, once an hour has passed since it was uploaded or confirmed (an abandoned
   preview, a closed browser): every upload, preview and job sweeps, and each upload enqueues
   one sweep for the moment its own file falls due, so it goes even if nobody comes back.
@@ -160,6 +161,8 @@ class _CountedSource(CsvSource):
     """
 
     token: str = ""
+    # The phase its progress names once every row is checked: a dry run stores nothing.
+    then: str = STORING
 
     def records(self):
         total = len(self.rows)
@@ -168,15 +171,16 @@ class _CountedSource(CsvSource):
             yield record
             if done % PROGRESS_EVERY == 0:
                 write_progress(self.token, CHECKING, done, total)
-        write_progress(self.token, STORING, total, total)
+        write_progress(self.token, self.then, total, total)
 
 
-def counted_reader(token: str):
+def counted_reader(token: str, *, then: str = STORING):
     """A `read_csv` for `run_import` whose rows report progress under `token`."""
 
     def read(path, *, name: str = "") -> CsvSource:
         source = _CountedSource(**vars(read_csv(path, name=name)))
         source.token = token
+        source.then = then
         return source
 
     return read
@@ -202,9 +206,28 @@ def outcome_of(report: Report) -> dict[str, Any]:
     }
 
 
+def check_outcome_of(report: Report) -> dict[str, Any]:
+    """What the preview shows of a checked file: the outcome, and what decides the offer."""
+    return {
+        **outcome_of(report),
+        "checked": True,
+        "encoding": report.encoding,
+        "delimiter": report.delimiter,
+        "to_create": report.to_create,
+        "present": report.present,
+        "rejected": report.rejected,
+        "file_errors": len(report.file_errors),
+    }
+
+
 def refusal(message: str) -> dict[str, Any]:
     """The outcome of an import that could not run at all: nothing was stored."""
     return {"stored": False, "summary": [], "notes": [], "errors": [], "message": str(message)}
+
+
+def check_refusal(message: str) -> dict[str, Any]:
+    """The outcome of a check that could not run: the preview sends the administrator back."""
+    return {**refusal(message), "checked": True}
 
 
 @task()
@@ -252,6 +275,40 @@ def _store(token: str, *, kind: str, name: str, skip_invalid: bool, user_id: int
     except (ImportFileError, ImportAborted) as error:
         return refusal(str(error))
     return outcome_of(report)
+
+
+@task()
+def check_csv_import(*, token: str, kind: str, name: str, user_id: int, language: str) -> dict:
+    """Check the upload `token` without storing anything: the outcome is the admin's preview.
+
+    A big file takes longer to check than a request may last, so the upload enqueues this job
+    and the preview page follows it. The upload stays for the confirmation (or the cancel, or
+    the sweep), unless it cannot be read at all: then nothing can be confirmed, and it goes.
+    """
+    try:
+        with translation.override(language):
+            return _check(token, kind=kind, name=name, user_id=user_id)
+    finally:
+        progress_path(token).unlink(missing_ok=True)
+
+
+def _check(token: str, *, kind: str, name: str, user_id: int) -> dict:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True, is_superuser=True).first()
+    if user is None:
+        delete_upload(token)
+        return check_refusal(_("Only an administrator can import files: nothing was stored."))
+    path = upload_path(token)
+    if not path.exists():
+        return check_refusal(upload_gone_message())
+    write_progress(token, READING)
+    try:
+        report = run_import(
+            kind, path, dry_run=True, name=name, read=counted_reader(token, then=CHECKING)
+        )
+    except ImportFileError as error:
+        delete_upload(token)
+        return check_refusal(str(error))
+    return check_outcome_of(report)
 
 
 @contextmanager

@@ -1,7 +1,7 @@
-// The admin import's status page: follows the background job without reloading the page (a
-// page that reloads itself every few seconds loses a screen reader's place), then reloads once
-// when the job has ended, to show its outcome. The server writes every text, in the
-// administrator's language. A static file, not inline script: the Content-Security-Policy
+// The admin import's preview and status pages: follow the background job (the preview's check,
+// or the storing) without reloading the page (a page that reloads itself every few seconds
+// loses a screen reader's place), then reload once when the job has ended, to show its outcome.
+// The server writes every text, in the administrator's language. A static file, not inline script: the Content-Security-Policy
 // allows no inline script.
 (function () {
   "use strict";

@@ -46,12 +46,13 @@ def test_preview_names_bad_lines_then_the_job_stores_the_valid_rows(cast, as_use
         delimiter=";",
     )
     token = upload(client, path, skip_invalid=True)
+    run_jobs()  # the worker checks it
 
     preview = client.get(reverse("admin:csv_import_preview", args=[token]))
 
     page = preview.content.decode()
     assert "<td>3</td><td>TIPO</td>" in page
-    assert preview.context["report"].to_create == 2
+    assert preview.context["outcome"]["to_create"] == 2
     assert not Activity.objects.exists()
 
     status = client.post(reverse("admin:csv_import_confirm", args=[token]))

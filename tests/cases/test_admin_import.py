@@ -84,13 +84,17 @@ def test_preview_stores_nothing_and_confirm_stores(cast, as_user, good_file, upl
     assert response.status_code == 302
     token = token_of(response)
     assert (upload_folder / f"{token}.csv").exists()
+    run_jobs()  # the worker checks it (services/tasks.py)
 
     preview = client.get(response["Location"])
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "casos.csv" in page
-    assert (preview.context["report"].to_create, preview.context["report"].present) == (2, 0)
-    for line in preview.context["summary"]:
+    assert (preview.context["outcome"]["to_create"], preview.context["outcome"]["present"]) == (
+        2,
+        0,
+    )
+    for line in preview.context["outcome"]["summary"]:
         assert line in page
     assert reverse("admin:csv_import_confirm", args=[token]) in page
     assert not Case.objects.exists()
@@ -132,11 +136,15 @@ def test_preview_lists_every_error_and_offers_no_store_without_skip(cast, as_use
 
     response = upload(client, path)
     token = token_of(response)
+    run_jobs()
     preview = client.get(response["Location"])
 
-    errors = {(e.line, e.column) for e in preview.context["report"].all_errors}
+    errors = {(e["line"], e["column"]) for e in preview.context["outcome"]["errors"]}
     assert errors == {(3, "EDAD_VICTIMA"), (4, "BOFETADAS")}
     page = preview.content.decode()
+    # The counts, from the job's outcome, in the administrator's language.
+    assert "Por crear: 1." in page
+    assert "Rechazados: 2." in page
     assert "<td>3</td><td>EDAD_VICTIMA</td>" in page
     assert "<td>4</td><td>BOFETADAS</td>" in page
     assert reverse("admin:csv_import_confirm", args=[token]) not in page
@@ -237,8 +245,13 @@ def test_another_administrator_cannot_use_a_token_from_a_different_session(
     other = get_user_model().objects.create_superuser("other_admin", password="x" * 12)
     client.logout()
     client.force_login(other)
+    run_jobs()  # the uploader's check has ended
 
     assert client.post(reverse("admin:csv_import_confirm", args=[token])).status_code == 404
+    # Nor does she see its preview, nor follow its check.
+    assert client.get(reverse("admin:csv_import_preview", args=[token])).status_code == 404
+    progress = reverse("admin:csv_import_preview_progress", args=[token])
+    assert client.get(progress).status_code == 404
     assert not Case.objects.exists()
 
 

@@ -24,10 +24,12 @@ from django_tasks_db.models import DBTaskResult
 
 from cases.importers import CaseImporter
 from cases.models import AuditEntry, Case
+from services.admin_import import SESSION_KEY
 from services.models import Submission
 from services.tasks import (
     CHECKING,
     MAX_AGE_SECONDS,
+    check_csv_import,
     store_csv_import,
     sweep_old_uploads,
     upload_gone_message,
@@ -39,6 +41,7 @@ from tests.tasks import run_jobs
 
 IMPORT_URL = "/admin/cases/case/import/"
 STORE_TASK = "services.tasks.store_csv_import"
+CHECK_TASK = "services.tasks.check_csv_import"
 SWEEP_TASK = "services.tasks.sweep_uploads"
 
 
@@ -166,8 +169,9 @@ def test_the_job_checks_again_and_stores_nothing_if_a_row_became_invalid(
 ):
     client = as_user(cast.admin)
     token = upload(client, cases_file(tmp_path))
+    run_jobs()
     preview = client.get(reverse("admin:csv_import_preview", args=[token]))
-    assert not preview.context["report"].errors
+    assert preview.context["outcome"]["rejected"] == 0
     status_url = confirm(client, token)
     # Between the confirmation and the worker, the service closes before the cases' dates.
     cast.service_a.opened_on = timezone.localdate() - timedelta(days=10)
@@ -307,6 +311,84 @@ def test_a_finished_job_tells_the_script_to_stop(cast, as_user, tmp_path):
     assert 'http-equiv="refresh"' not in page
 
 
+# The preview checks in the background too. ------------------------------------------------------
+
+
+def test_the_upload_only_enqueues_the_check_and_the_preview_follows_it(cast, as_user, tmp_path):
+    client = as_user(cast.admin)
+    token = upload(client, cases_file(tmp_path, count=3, EDAD_VICTIMA=130))
+    preview_url = reverse("admin:csv_import_preview", args=[token])
+    follow_url = reverse("admin:csv_import_preview_progress", args=[token])
+
+    # The upload checked nothing: the worker will.
+    check = DBTaskResult.objects.get(task_path=CHECK_TASK)
+    assert check.status == "READY"
+    checking = client.get(preview_url)
+    page = checking.content.decode()
+    assert checking.context["state"]["state"] == "queued"
+    assert checking.context["outcome"] is None
+    assert 'src="/static/js/import_status.js"' in page
+    assert f'data-progress-url="{follow_url}"' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
+    assert reverse("admin:csv_import_confirm", args=[token]) not in page
+    assert "import-errors" not in page
+    # The worker claims it and has checked 2,000 of 5,000 rows.
+    check.claim("test-worker")
+    write_progress(token, CHECKING, 2000, 5000)
+    running = client.get(follow_url).json()
+    assert (running["state"], running["done"], running["total"]) == ("running", 2000, 5000)
+    # That worker let it go; the next one runs it.
+    DBTaskResult.objects.filter(pk=check.pk).update(status="READY", started_at=None)
+
+    run_jobs()
+
+    done = client.get(follow_url).json()
+    assert (done["state"], done["finished"]) == ("checked", True)
+    page = client.get(preview_url).content.decode()
+    assert "Por crear: 0." in page and "Rechazados: 3." in page
+    for line in (2, 3, 4):
+        assert f"<td>{line}</td><td>EDAD_VICTIMA</td>" in page
+    assert "import_status.js" not in page
+    assert 'http-equiv="refresh"' not in page
+    # Its outcome is JSON that quotes no cell, and the upload waits for the confirmation.
+    outcome = check_csv_import.get_result(str(check.pk)).return_value
+    assert outcome["rejected"] == 3
+    assert "130" not in json.dumps(outcome)
+    assert (settings.CSV_IMPORT_DIR / f"{token}.csv").exists()
+    assert not Case.objects.exists()
+
+
+def test_the_preview_of_a_valid_file_offers_to_store_it_once_checked(cast, as_user, tmp_path):
+    client = as_user(cast.admin)
+    token = upload(client, cases_file(tmp_path))
+    run_jobs()
+
+    page = client.get(reverse("admin:csv_import_preview", args=[token])).content.decode()
+
+    assert "Por crear: 2." in page
+    assert reverse("admin:csv_import_confirm", args=[token]) in page
+    run_jobs()
+    assert not Case.objects.exists()
+    # The job that stores it checks it again, in its own transaction.
+    confirm(client, token)
+    run_jobs()
+    assert Case.objects.count() == 2
+
+
+def test_only_the_uploader_follows_the_check(cast, as_user, client, tmp_path):
+    token = upload(as_user(cast.admin), cases_file(tmp_path))
+    check = DBTaskResult.objects.get(task_path=CHECK_TASK)
+    other = get_user_model().objects.create_superuser("other_admin", password="x" * 12)
+    client.logout()
+    client.force_login(other)
+
+    for name in ("admin:csv_import_preview", "admin:csv_import_preview_progress"):
+        assert client.get(reverse(name, args=[token])).status_code == 404
+    # Nor is a check a job whose status page anyone sees.
+    assert client.get(f"{IMPORT_URL}jobs/{check.pk}/").status_code == 404
+    assert client.get(f"{IMPORT_URL}jobs/{check.pk}/progress/").status_code == 404
+
+
 # Who sees a job. ---------------------------------------------------------------------------------
 
 
@@ -395,9 +477,13 @@ def test_a_file_the_preview_cannot_read_is_deleted(cast, as_user, tmp_path, uplo
     empty.write_bytes(b"\n")
     token = upload(client, empty)
 
-    client.get(reverse("admin:csv_import_preview", args=[token]))
+    run_jobs()  # the check finds it unreadable
 
     assert not list(upload_folder.iterdir())
+    answer = client.get(reverse("admin:csv_import_preview", args=[token]))
+    assert answer.status_code == 302
+    assert answer["Location"] == IMPORT_URL
+    assert token not in client.session[SESSION_KEY]
 
 
 def test_uploads_older_than_an_hour_are_swept_at_upload_and_preview(

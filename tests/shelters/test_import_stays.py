@@ -671,8 +671,9 @@ def test_the_admin_import_offers_and_stores_stays(shelters, cast, as_user, tmp_p
     path = write(tmp_path, [stay("A"), stay("B", FECHA_EGRESO="")])
     with path.open("rb") as handle:
         uploaded = client.post(url, {"kind": "stays", "file": handle})
+    run_jobs()  # the worker checks it
     preview = client.get(uploaded["Location"])
-    assert preview.context["report"].to_create == 2
+    assert preview.context["outcome"]["to_create"] == 2
     assert not Stay.objects.exists()
     token = re.search(r"/import/([\w-]+)/$", uploaded["Location"]).group(1)
 
