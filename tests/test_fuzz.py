@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.forms import CaseForm
 from cases.models import Case
 from services.csvimport import ImportFileError, read_csv, run_import
 from services.models import CareService, Community
@@ -107,50 +108,9 @@ def edit(world: World) -> dict:
     return {**intake(world), "version": str(world.case.version)}
 
 
-INTAKE_FIELDS = (
-    "service",
-    "intake_date",
-    "condition",
-    "entry_route",
-    "victim_name",
-    "victim_document_type",
-    "victim_document_number",
-    "victim_birth_date",
-    "victim_age",
-    "victim_sex",
-    "victim_peruvian",
-    "victim_country",
-    "victim_mother_tongue",
-    "victim_ethnicity",
-    "victim_disability",
-    "victim_pregnant",
-    "victim_education",
-    "victim_marital_status",
-    "victim_works",
-    "daughters_0_17",
-    "sons_0_17",
-    "daughters_18_plus",
-    "sons_18_plus",
-    "region",
-    "province",
-    "district",
-    "community",
-    "new_community",
-    "residence_area",
-    "aggressor_sex",
-    "aggressor_age",
-    "relationship",
-    "partner_relationship",
-    "family_relationship",
-    "other_relationship",
-    "aggressor_lives_with_victim",
-    "violence_type",
-    "violence_acts",
-    "risk_level",
-    "complaint_filed",
-    "wants_to_file",
-    "protective_measures",
-)
+# Every field of the intake form, as the form declares them (a new field is fuzzed too), and
+# the service it is posted for.
+INTAKE_FIELDS = ("service", *CaseForm.base_fields)
 # The edit form is the intake form on a stored case, and the field sync fills the same form:
 # every field is tried on the intake; these get the fields that depend on the case or on the
 # district (geography, a new community, the version) and one field of each kind besides.
