@@ -27,8 +27,18 @@ from services.actions import get_or_add_community
 from services.models import CareService, Submission
 from services.rules import raise_problems
 
-from . import rules
-from .models import AuditEntry, Case, CaseAction, CaseSequence, DocumentCheck, Referral
+from . import clock, rules
+from .models import (
+    AuditEntry,
+    Case,
+    CaseAction,
+    CaseSequence,
+    Complaint,
+    DocumentCheck,
+    FollowUp,
+    ProtectionMeasure,
+    Referral,
+)
 from .queries import earlier_cases_count
 
 logger = logging.getLogger(__name__)
@@ -40,6 +50,19 @@ CHANGED = "(changed)"
 
 class CaseClosedError(Exception):
     """The case is closed: reopen it before changing it."""
+
+
+class PendingItemsError(Exception):
+    """The case still has pending items (complaints awaiting measures, follow-ups to do): each
+    must be done, or set aside or cancelled with a reason, before the case is closed."""
+
+    def __init__(self, items: list):
+        self.items = items
+        super().__init__(f"{len(items)} pending item(s)")
+
+
+class AlreadySettledError(Exception):
+    """The complaint or follow-up was already settled (by a colleague, or a repeated form)."""
 
 
 @dataclass
@@ -231,9 +254,13 @@ def refer_case(
 
 @transaction.atomic
 def close_case(*, case: Case, user, closed_on: date, reason: str) -> Case:
+    """Close the case; refused (`PendingItemsError`) while anything on it is pending."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.is_closed:
         raise CaseClosedError
+    pending = clock.open_items_of_case(case)
+    if pending:
+        raise PendingItemsError(pending)
     _touch(case, status=Case.Status.CLOSED, closed_on=closed_on, closure_reason=reason)
     audit(
         case, user, AuditEntry.Action.CLOSE, {"closed_on": closed_on.isoformat(), "reason": reason}
@@ -391,9 +418,7 @@ def intake_proof(*, user, service: CareService) -> str:
     """A signed, dated token that an intake form of `service` was drawn for `user`."""
     # A random part, so that each form drawn has its own proof (one intake key per proof).
     nonce = uuid.uuid4().hex
-    return signing.TimestampSigner(salt=INTAKE_PROOF_SALT).sign(
-        f"{user.pk}:{service.code}:{nonce}"
-    )
+    return signing.TimestampSigner(salt=INTAKE_PROOF_SALT).sign(f"{user.pk}:{service.code}:{nonce}")
 
 
 def intake_in_progress(*, user, service: CareService, key: str, proof: str) -> uuid.UUID | None:
@@ -442,3 +467,286 @@ def log_case_views(*, cases: list[Case], user, changes: dict[str, Any] | None = 
 
 def closed_case_message() -> str:
     return _("This case is closed. Reopen it to record anything new.")
+
+
+# The legal clock: complaints, protection measures, follow-ups ---------------------------------
+# Each locks the case first, as the other writes on a case do, so that closing the case and
+# adding to it never interleave, and refuses a closed case.
+
+
+def _lock_open_case(case: Case) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.is_closed:
+        raise CaseClosedError
+    return case
+
+
+@transaction.atomic
+def file_complaint(
+    *,
+    case: Case,
+    user,
+    filed_at,
+    place: str,
+    filed_by: str,
+    place_name: str = "",
+    reference: str = "",
+    now=None,
+    audit_extra: dict[str, Any] | None = None,
+) -> Complaint:
+    """Record a complaint; its deadline for measures starts when it was filed."""
+    now = now or timezone.now()
+    values = {
+        "filed_at": filed_at,
+        "place": place,
+        "filed_by": filed_by,
+        "place_name": place_name.strip(),
+        "reference": reference.strip(),
+    }
+    raise_problems(rules.complaint_problems(values, now=now))
+    case = _lock_open_case(case)
+    complaint = Complaint.objects.create(
+        case=case,
+        service_id=case.service_id,
+        deadline=clock.deadline_for(filed_at),
+        created_by=user,
+        **values,
+    )
+    if not case.complaint_filed:
+        _touch(case, complaint_filed=True)
+    else:
+        _touch(case)
+    audit(
+        case,
+        user,
+        AuditEntry.Action.COMPLAINT,
+        {
+            "complaint": complaint.pk,
+            "filed_at": filed_at.isoformat(),
+            "place": place,
+            **(audit_extra or {}),
+        },
+    )
+    return complaint
+
+
+@transaction.atomic
+def set_complaint_aside(*, complaint: Complaint, user, reason: str, now=None) -> Complaint:
+    """Stop waiting for measures on a complaint (withdrawn, filed twice...), with the reason."""
+    raise_problems(rules.set_aside_problems(reason))
+    case = _lock_open_case(complaint.case)
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not complaint.is_pending:
+        raise AlreadySettledError
+    complaint.settled_at = now or timezone.now()
+    complaint.set_aside_reason = reason.strip()
+    complaint.save(update_fields=["settled_at", "set_aside_reason"])
+    _touch(case)
+    audit(
+        case,
+        user,
+        AuditEntry.Action.COMPLAINT,
+        {"complaint": complaint.pk, "set_aside": True},
+    )
+    return complaint
+
+
+def _measure_values(data: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "measure_type": data.get("measure_type"),
+        "state": data.get("state") or ProtectionMeasure.State.REQUESTED,
+        "decided_at": data.get("decided_at"),
+        "notified_on": data.get("notified_on"),
+        "ended_on": data.get("ended_on"),
+        "court": (data.get("court") or "").strip(),
+        "executed_by": data.get("executed_by") or "",
+        "notes": (data.get("notes") or "").strip(),
+    }
+    return values
+
+
+def _settle_by_decision(complaint: Complaint, measure: ProtectionMeasure) -> None:
+    """A decided measure settles its complaint at the moment of the earliest decision."""
+    if measure.decided_at is None:
+        return
+    if complaint.settled_at is None or (
+        not complaint.set_aside_reason and measure.decided_at < complaint.settled_at
+    ):
+        Complaint.objects.filter(pk=complaint.pk).update(settled_at=measure.decided_at)
+        complaint.settled_at = measure.decided_at
+
+
+@transaction.atomic
+def record_measure(
+    *,
+    complaint: Complaint,
+    user,
+    data: dict[str, Any],
+    now=None,
+    audit_extra: dict[str, Any] | None = None,
+) -> ProtectionMeasure:
+    """Record a measure asked for `complaint`: requested, or already granted or denied.
+
+    A decision settles the complaint (it no longer waits for measures); a granted measure
+    means the person has protective measures (the registry's CUENTA_MEDIDAS_PROTECCION).
+    """
+    now = now or timezone.now()
+    values = _measure_values(data)
+    raise_problems(rules.measure_problems(values, complaint_filed_at=complaint.filed_at, now=now))
+    case = _lock_open_case(complaint.case)
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    measure = ProtectionMeasure.objects.create(
+        case=case, service_id=case.service_id, complaint=complaint, created_by=user, **values
+    )
+    _settle_by_decision(complaint, measure)
+    _after_measure(case, measure)
+    audit(
+        case,
+        user,
+        AuditEntry.Action.MEASURE,
+        {
+            "measure": measure.pk,
+            "complaint": complaint.pk,
+            "type": measure.measure_type,
+            "state": measure.state,
+            **(audit_extra or {}),
+        },
+    )
+    return measure
+
+
+def _after_measure(case: Case, measure: ProtectionMeasure) -> None:
+    if measure.was_granted and not case.protective_measures:
+        _touch(case, protective_measures=True)
+    else:
+        _touch(case)
+
+
+@transaction.atomic
+def update_measure(
+    *, measure: ProtectionMeasure, user, data: dict[str, Any], now=None
+) -> ProtectionMeasure:
+    """Move a measure on (granted, denied, in force, lifted, expired) or correct its details.
+
+    The states follow `rules.MEASURE_TRANSITIONS`: a decided measure is never "requested" again.
+    """
+    now = now or timezone.now()
+    case = _lock_open_case(measure.case)
+    current = ProtectionMeasure.objects.select_for_update().get(pk=measure.pk)
+    complaint = Complaint.objects.select_for_update().get(pk=current.complaint_id)
+    values = _measure_values({**_measure_values(vars(current)), **data})
+    values["measure_type"] = data.get("measure_type") or current.measure_type
+    raise_problems(
+        rules.measure_problems(
+            values,
+            complaint_filed_at=complaint.filed_at,
+            now=now,
+            previous_state=current.state,
+        )
+    )
+    changes = {}
+    for field, new in values.items():
+        old = getattr(current, field)
+        if old != new:
+            changes[field] = [_serialize_moment(old), _serialize_moment(new)]
+            setattr(current, field, new)
+    if not changes:
+        return current
+    current.save()
+    _settle_by_decision(complaint, current)
+    _after_measure(case, current)
+    audit(case, user, AuditEntry.Action.MEASURE, {"measure": current.pk, **changes})
+    return current
+
+
+def _serialize_moment(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def schedule_follow_up(
+    *,
+    case: Case,
+    user,
+    kind: str,
+    due_on: date,
+    notes: str = "",
+    now=None,
+    audit_extra: dict[str, Any] | None = None,
+) -> FollowUp:
+    """Schedule a visit, call or accompaniment for a day from today on."""
+    now = now or timezone.now()
+    values = {"kind": kind, "due_on": due_on, "notes": notes.strip()}
+    raise_problems(rules.follow_up_problems(values, now=now))
+    case = _lock_open_case(case)
+    follow_up = FollowUp.objects.create(
+        case=case, service_id=case.service_id, created_by=user, **values
+    )
+    _touch(case)
+    audit(
+        case,
+        user,
+        AuditEntry.Action.FOLLOW_UP,
+        {
+            "follow_up": follow_up.pk,
+            "kind": kind,
+            "due_on": due_on.isoformat(),
+            **(audit_extra or {}),
+        },
+    )
+    return follow_up
+
+
+def _settle_follow_up(follow_up: FollowUp, user, now, **fields) -> FollowUp:
+    case = _lock_open_case(follow_up.case)
+    current = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if not current.is_pending:
+        raise AlreadySettledError
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.closed_at = now
+    current.closed_by = user
+    current.save(update_fields=[*fields, "closed_at", "closed_by"])
+    _touch(case)
+    return current
+
+
+@transaction.atomic
+def complete_follow_up(
+    *, follow_up: FollowUp, user, done_on: date, notes: str = "", now=None
+) -> FollowUp:
+    """Mark a follow-up done on `done_on` (a note on how it went is added to its notes)."""
+    now = now or timezone.now()
+    raise_problems(
+        rules.follow_up_done_problems(done_on, scheduled_at=follow_up.created_at, now=now)
+    )
+    raise_problems(rules.storable_text_problems("notes", notes))
+    fields: dict[str, Any] = {"done_on": done_on}
+    if notes.strip():
+        fields["notes"] = "\n\n".join(part for part in (follow_up.notes, notes.strip()) if part)
+    current = _settle_follow_up(follow_up, user, now, **fields)
+    audit(
+        current.case,
+        user,
+        AuditEntry.Action.FOLLOW_UP,
+        {"follow_up": current.pk, "done_on": done_on.isoformat()},
+    )
+    return current
+
+
+@transaction.atomic
+def cancel_follow_up(*, follow_up: FollowUp, user, reason: str, now=None) -> FollowUp:
+    """Cancel a follow-up that will not happen, with the reason."""
+    raise_problems(rules.set_aside_problems(reason))
+    current = _settle_follow_up(
+        follow_up, user, now or timezone.now(), cancel_reason=reason.strip()
+    )
+    audit(
+        current.case,
+        user,
+        AuditEntry.Action.FOLLOW_UP,
+        {"follow_up": current.pk, "cancelled": True},
+    )
+    return current

@@ -9,8 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from services.models import CareService, Community, District, LogEntry
 from services.rules import MAX_AGE
 
-from . import registry
-from .rules import CHILDREN_FIELDS, DNI, DNI_LENGTH, FEMALE, MAX_CHILDREN, RELATIONSHIP_DETAIL
+from . import measures, registry
+from .rules import (
+    CHILDREN_FIELDS,
+    DNI,
+    DNI_LENGTH,
+    ENDED_STATES,
+    FEMALE,
+    GRANTED_STATES,
+    MAX_CHILDREN,
+    RELATIONSHIP_DETAIL,
+)
 
 
 def registry_column(field: models.Field, name: str) -> models.Field:
@@ -390,6 +399,244 @@ class Referral(models.Model):
         return f"{self.get_destination_display()} · {self.date}"
 
 
+class Complaint(models.Model):
+    """A complaint (denuncia) of the violence, filed with the police, a prosecutor or a court.
+
+    Its receipt starts the legal clock: the judge has `deadline` to grant protection measures
+    (cases/clock.py). It stays pending until a measure is decided for it (granted or denied) or
+    the caseworker sets it aside with a reason; `settled_at` records when.
+    """
+
+    class Place(models.TextChoices):
+        POLICE = "police", _("Police station (PNP)")
+        PROSECUTOR = "prosecutor", _("Public Prosecutor's Office")
+        FAMILY_COURT = "family_court", _("Family court")
+        PEACE_COURT = "peace_court", _("Justice of the peace")
+
+    class FiledBy(models.TextChoices):
+        VICTIM = "victim", _("The person herself")
+        SERVICE = "service", _("The service's staff")
+        RELATIVE = "relative", _("A relative")
+        OTHER = "other", _("Someone else")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case")
+    )
+    # The case's service, kept on the row so that a service's pending list reads one index.
+    service = models.ForeignKey(
+        CareService, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+    place = models.CharField(_("filed with"), max_length=12, choices=Place.choices)
+    place_name = models.CharField(
+        _("station or office"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Comisaría PNP de Ccatca."),
+    )
+    filed_by = models.CharField(_("filed by"), max_length=8, choices=FiledBy.choices)
+    reference = models.CharField(_("reference number"), max_length=60, blank=True)
+    deadline = models.DateTimeField(
+        _("deadline for measures"),
+        editable=False,
+        help_text=_("When it was filed plus the legal hours in force when it was recorded."),
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True, editable=False)
+    set_aside_reason = models.TextField(
+        _("reason it needs no measure"), blank=True, max_length=1000
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__gt=F("filed_at")), name="complaint_deadline_after_filing"
+            ),
+            models.CheckConstraint(
+                condition=Q(set_aside_reason="") | Q(settled_at__isnull=False),
+                name="complaint_set_aside_is_settled",
+            ),
+        ]
+        indexes = [
+            # The pending list of a service, oldest deadline first, reads only pending rows.
+            models.Index(
+                fields=["service", "deadline"],
+                condition=Q(settled_at__isnull=True),
+                name="complaint_pending_idx",
+            ),
+            models.Index(fields=["filed_at"], name="complaint_filed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_place_display()} · {self.filed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.settled_at is None
+
+
+class ProtectionMeasure(models.Model):
+    """A protection measure asked for a complaint, and what became of it."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        GRANTED = "granted", _("Granted")
+        DENIED = "denied", _("Denied")
+        IN_FORCE = "in_force", _("In force")
+        LIFTED = "lifted", _("Lifted")
+        EXPIRED = "expired", _("Expired")
+
+    class Executor(models.TextChoices):
+        POLICE = "police", _("National Police (PNP)")
+        JUDICIARY = "judiciary", _("Judiciary (Poder Judicial)")
+        PROSECUTOR = "prosecutor", _("Public Prosecutor's Office (Ministerio Público)")
+        SERVICE = "service", _("This service (MIMP)")
+        SHELTER = "shelter", _("Temporary shelter home (HRT)")
+        HEALTH = "health", _("Health services")
+        MUNICIPALITY = "municipality", _("Local government")
+        OTHER = "other", _("Other institution")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="measures", verbose_name=_("case")
+    )
+    service = models.ForeignKey(
+        CareService, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="measures",
+        verbose_name=_("complaint it answers"),
+    )
+    measure_type = models.CharField(
+        _("type of measure"), max_length=measures.CODE_LENGTH, choices=measures.TYPES.choices()
+    )
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    decided_at = models.DateTimeField(
+        _("granted or denied at"),
+        null=True,
+        blank=True,
+        help_text=_("Date and time of the court's decision."),
+    )
+    notified_on = models.DateField(_("notified on"), null=True, blank=True)
+    executed_by = models.CharField(
+        _("executed by"), max_length=12, choices=Executor.choices, blank=True
+    )
+    ended_on = models.DateField(_("lifted or expired on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("protection measure")
+        verbose_name_plural = _("protection measures")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(measure_type__in=measures.TYPES.codes()),
+                name="measure_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="requested", decided_at__isnull=True)
+                | (~Q(state="requested") & Q(decided_at__isnull=False)),
+                name="measure_decided_unless_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(notified_on__isnull=True) | Q(state__in=sorted(GRANTED_STATES)),
+                name="measure_notified_only_granted",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ended_on__isnull=True) & ~Q(state__in=sorted(ENDED_STATES)))
+                | Q(ended_on__isnull=False, state__in=sorted(ENDED_STATES)),
+                name="measure_ended_when_lifted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["complaint", "decided_at"], name="measure_complaint_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{measures.TYPES.label_for(self.measure_type)} · {self.get_state_display()}"
+
+    @property
+    def type_label(self) -> str:
+        return measures.TYPES.label_for(self.measure_type)
+
+    @property
+    def was_granted(self) -> bool:
+        return self.state in GRANTED_STATES
+
+
+class FollowUp(models.Model):
+    """A visit, call or accompaniment the caseworker schedules, with its due date."""
+
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home_visit", _("Home visit")
+        CALL = "call", _("Phone call")
+        ACCOMPANIMENT = "accompaniment", _("Accompaniment")
+        OTHER = "other", _("Other follow-up")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("case")
+    )
+    service = models.ForeignKey(
+        CareService, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    kind = models.CharField(_("kind of follow-up"), max_length=13, choices=Kind.choices)
+    due_on = models.DateField(_("due on"))
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=1000)
+    # When it was marked done or cancelled: a follow-up without it is pending.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, done_on__isnull=True, cancel_reason="")
+                | (Q(closed_at__isnull=False) & Q(done_on__isnull=False) & Q(cancel_reason=""))
+                | (Q(closed_at__isnull=False) & Q(done_on__isnull=True) & ~Q(cancel_reason="")),
+                name="follow_up_pending_done_or_cancelled",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["service", "due_on"],
+                condition=Q(closed_at__isnull=True),
+                name="follow_up_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.due_on}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.closed_at is None
+
+
 class AuditEntry(LogEntry):
     """Who read or changed which case, when, and what changed."""
 
@@ -402,6 +649,9 @@ class AuditEntry(LogEntry):
         CLOSE = "close", _("Closed")
         REOPEN = "reopen", _("Reopened")
         IMPORT = "import", _("Imported")
+        COMPLAINT = "complaint", _("Complaint recorded")
+        MEASURE = "measure", _("Protection measure recorded")
+        FOLLOW_UP = "follow_up", _("Follow-up scheduled or settled")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_entries")
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)

@@ -10,12 +10,19 @@ row are also check constraints on `Case` (see `cases/models.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from services.rules import MAX_AGE, Problem, age_problems, future_problems
+from services.rules import (
+    MAX_AGE,
+    Problem,
+    age_problems,
+    future_problems,
+    spreadsheet_safe_problems,
+    storable_text_problems,
+)
 
 from . import registry
 
@@ -91,9 +98,7 @@ def _intake_date(values, service_opened_on) -> list[Problem]:
     intake = values.get("intake_date")
     if intake is None:
         return []
-    problems = future_problems(
-        intake, "intake_date", _("The intake date cannot be in the future.")
-    )
+    problems = future_problems(intake, "intake_date", _("The intake date cannot be in the future."))
     if not problems and service_opened_on is not None and intake < service_opened_on:
         problems.append(
             (
@@ -222,10 +227,165 @@ def _violence_acts(values) -> list[Problem]:
         return [
             (
                 "violence_acts",
-                _("This act is not of the case's type of violence (%(type)s).")
-                % {"type": label},
+                _("This act is not of the case's type of violence (%(type)s).") % {"type": label},
             )
         ]
     order = {name: index for index, name in enumerate(violence_type_of_acts())}
     values["violence_acts"] = sorted(set(acts), key=order.get)
+    return []
+
+
+# The legal clock: complaints, protection measures, follow-ups ---------------------------------
+# Each takes the values by model field name and the present (`now`, an aware moment), and returns
+# the problems; the forms, the actions and the measures import all call these.
+
+# Where a measure may go from each state (a decided measure is never "requested" again).
+MEASURE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "requested": frozenset({"requested", "granted", "denied"}),
+    "granted": frozenset({"granted", "in_force", "lifted", "expired"}),
+    "in_force": frozenset({"in_force", "lifted", "expired"}),
+    "denied": frozenset({"denied"}),
+    "lifted": frozenset({"lifted"}),
+    "expired": frozenset({"expired"}),
+}
+DECIDED_STATES = frozenset({"granted", "denied", "in_force", "lifted", "expired"})
+GRANTED_STATES = frozenset({"granted", "in_force", "lifted", "expired"})
+ENDED_STATES = frozenset({"lifted", "expired"})
+# How far ahead a follow-up may be scheduled.
+MAX_FOLLOW_UP_DAYS = 366
+
+
+def _text_problems(values, fields: Iterable[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in fields:
+        problems += storable_text_problems(field, values.get(field))
+    return problems
+
+
+def _local_date(moment: datetime) -> date:
+    from .clock import local  # the clock reads the models; the rules stay importable by them
+
+    return local(moment).date()
+
+
+def complaint_problems(values: MutableMapping[str, Any], *, now: datetime) -> list[Problem]:
+    """A complaint: when it was filed (not in the future), and text that can be stored."""
+    problems = _text_problems(values, ("place_name", "reference"))
+    problems += spreadsheet_safe_problems("place_name", values.get("place_name"))
+    filed_at = values.get("filed_at")
+    if filed_at is None:
+        problems.append(("filed_at", _("Give the date and time the complaint was filed.")))
+    elif filed_at > now:
+        problems.append(("filed_at", _("The complaint cannot have been filed in the future.")))
+    return problems
+
+
+def set_aside_problems(reason: str | None) -> list[Problem]:
+    """Setting a complaint aside, or cancelling a follow-up, needs a reason."""
+    if not (reason or "").strip():
+        return [("reason", _("Say why: the reason is kept with the case."))]
+    return storable_text_problems("reason", reason)
+
+
+def measure_problems(
+    values: MutableMapping[str, Any],
+    *,
+    complaint_filed_at: datetime | None,
+    now: datetime,
+    previous_state: str | None = None,
+) -> list[Problem]:
+    """A protection measure: its type, a state it may reach, and dates in order.
+
+    Requested: no decision yet, so no date of decision, notification or end. Decided (granted
+    or denied): the date and time of the decision, not before the complaint was filed, not in
+    the future. Notified: only a granted measure, on or after the decision. Lifted or expired:
+    the date it ended, on or after the decision.
+    """
+    from .measures import TYPES
+
+    problems = _text_problems(values, ("court", "notes"))
+    problems += spreadsheet_safe_problems("court", values.get("court"))
+    if values.get("measure_type") not in TYPES.entries:
+        problems.append(("measure_type", _("Choose a type of measure from the law's list.")))
+    state = values.get("state")
+    if state not in MEASURE_TRANSITIONS:
+        return [*problems, ("state", _("Choose a state."))]
+    if previous_state is not None and state not in MEASURE_TRANSITIONS[previous_state]:
+        problems.append(
+            (
+                "state",
+                _("A measure that is %(old)s cannot become %(new)s.")
+                % {"old": _state_label(previous_state), "new": _state_label(state)},
+            )
+        )
+    decided_at = values.get("decided_at")
+    notified_on = values.get("notified_on")
+    ended_on = values.get("ended_on")
+    today = _local_date(now)
+    if state not in DECIDED_STATES:
+        for field, message in (
+            ("decided_at", _("A measure only requested has no date of decision yet.")),
+            ("notified_on", _("A measure only requested has not been notified yet.")),
+            ("ended_on", _("A measure only requested has not ended.")),
+        ):
+            if values.get(field) is not None:
+                problems.append((field, message))
+        return problems
+    if decided_at is None:
+        problems.append(("decided_at", _("Give the date and time of the court's decision.")))
+    elif decided_at > now:
+        problems.append(("decided_at", _("The decision cannot be in the future.")))
+    elif complaint_filed_at is not None and decided_at < complaint_filed_at:
+        problems.append(
+            ("decided_at", _("The decision cannot come before the complaint was filed."))
+        )
+    if notified_on is not None:
+        if state not in GRANTED_STATES:
+            problems.append(("notified_on", _("Only a granted measure is notified.")))
+        elif notified_on > today:
+            problems.append(("notified_on", _("The notification date cannot be in the future.")))
+        elif decided_at is not None and notified_on < _local_date(decided_at):
+            problems.append(("notified_on", _("It cannot be notified before it was granted.")))
+    if state in ENDED_STATES:
+        if ended_on is None:
+            problems.append(("ended_on", _("Give the date it was lifted or expired.")))
+        elif ended_on > today:
+            problems.append(("ended_on", _("That date cannot be in the future.")))
+        elif decided_at is not None and ended_on < _local_date(decided_at):
+            problems.append(("ended_on", _("It cannot end before it was granted.")))
+    elif ended_on is not None:
+        problems.append(("ended_on", _("Only a lifted or expired measure has an end date.")))
+    return problems
+
+
+def _state_label(state: str) -> str:
+    from .models import ProtectionMeasure
+
+    return str(dict(ProtectionMeasure.State.choices).get(state, state)).lower()
+
+
+def follow_up_problems(values: MutableMapping[str, Any], *, now: datetime) -> list[Problem]:
+    """Scheduling a follow-up: due today or later, within a year."""
+    problems = _text_problems(values, ("notes",))
+    due_on = values.get("due_on")
+    today = _local_date(now)
+    if due_on is None:
+        problems.append(("due_on", _("Give the date it is due.")))
+    elif due_on < today:
+        problems.append(("due_on", _("Schedule it for today or a later day.")))
+    elif (due_on - today).days > MAX_FOLLOW_UP_DAYS:
+        problems.append(("due_on", _("Schedule it within the next year.")))
+    return problems
+
+
+def follow_up_done_problems(
+    done_on: date | None, *, scheduled_at: datetime | None, now: datetime
+) -> list[Problem]:
+    """Marking a follow-up done: on a day between its scheduling and today."""
+    if done_on is None:
+        return [("done_on", _("Give the date it was done."))]
+    if done_on > _local_date(now):
+        return [("done_on", _("The date it was done cannot be in the future."))]
+    if scheduled_at is not None and done_on < _local_date(scheduled_at):
+        return [("done_on", _("It cannot have been done before it was scheduled."))]
     return []

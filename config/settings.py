@@ -222,6 +222,14 @@ TIME_ZONE = "America/Lima"
 USE_I18N = True
 USE_TZ = True
 
+# The legal clock (cases/clock.py). Once a complaint of violence is received, the judge has this
+# many hours to grant protection measures: Ley N.° 30364, art. 16, as amended by Ley N.° 31715
+# (2023), 24 hours whatever the risk. A complaint keeps the deadline computed when it was
+# recorded, so a later amendment changes only new complaints. Hours are counted in
+# SERVICE_TIME_ZONE, the zone of every service of the network (Peru has one, without DST).
+PROTECTION_MEASURE_DEADLINE_HOURS = 24
+SERVICE_TIME_ZONE = "America/Lima"
+
 # Static files: served by the application itself (WhiteNoise), compressed and cached forever
 # under hashed names in production; never from a CDN.
 STATIC_URL = "static/"
