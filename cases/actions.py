@@ -18,7 +18,7 @@ from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -566,14 +566,20 @@ def _measure_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settle_by_decision(complaint: Complaint, measure: ProtectionMeasure) -> None:
-    """A decided measure settles its complaint at the moment of the earliest decision."""
-    if measure.decided_at is None:
+    """A decided measure settles its complaint at the moment of the earliest decision.
+
+    The earliest is read again from all its measures, so that correcting a decision's time
+    (later as well as earlier) moves the moment the complaint was settled with it. A complaint
+    set aside keeps the moment it was set aside.
+    """
+    if measure.decided_at is None or complaint.set_aside_reason:
         return
-    if complaint.settled_at is None or (
-        not complaint.set_aside_reason and measure.decided_at < complaint.settled_at
-    ):
-        Complaint.objects.filter(pk=complaint.pk).update(settled_at=measure.decided_at)
-        complaint.settled_at = measure.decided_at
+    earliest = ProtectionMeasure.objects.filter(
+        complaint=complaint, decided_at__isnull=False
+    ).aggregate(earliest=Min("decided_at"))["earliest"]
+    if earliest is not None and earliest != complaint.settled_at:
+        Complaint.objects.filter(pk=complaint.pk).update(settled_at=earliest)
+        complaint.settled_at = earliest
 
 
 @transaction.atomic
@@ -622,6 +628,10 @@ def _after_measure(case: Case, measure: ProtectionMeasure) -> None:
         _touch(case)
 
 
+# A measure's fields whose changes are audited without their values.
+MEASURE_FREE_TEXT = {"notes"}
+
+
 @transaction.atomic
 def update_measure(
     *, measure: ProtectionMeasure, user, data: dict[str, Any], now=None
@@ -648,7 +658,13 @@ def update_measure(
     for field, new in values.items():
         old = getattr(current, field)
         if old != new:
-            changes[field] = [_serialize_moment(old), _serialize_moment(new)]
+            # The notes are free text that may name people: the audit says only that they
+            # changed, as for the case's confidential fields.
+            changes[field] = (
+                CHANGED
+                if field in MEASURE_FREE_TEXT
+                else [_serialize_moment(old), _serialize_moment(new)]
+            )
             setattr(current, field, new)
     if not changes:
         return current
@@ -699,11 +715,16 @@ def schedule_follow_up(
     return follow_up
 
 
-def _settle_follow_up(follow_up: FollowUp, user, now, **fields) -> FollowUp:
+def _settle_follow_up(
+    follow_up: FollowUp, user, now, *, added_notes: str = "", **fields
+) -> FollowUp:
     case = _lock_open_case(follow_up.case)
     current = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if not current.is_pending:
         raise AlreadySettledError
+    if added_notes:
+        # Added to the notes as stored (read under the lock), not as the caller last saw them.
+        fields["notes"] = "\n\n".join(part for part in (current.notes, added_notes) if part)
     for name, value in fields.items():
         setattr(current, name, value)
     current.closed_at = now
@@ -723,10 +744,7 @@ def complete_follow_up(
         rules.follow_up_done_problems(done_on, scheduled_at=follow_up.created_at, now=now)
     )
     raise_problems(rules.storable_text_problems("notes", notes))
-    fields: dict[str, Any] = {"done_on": done_on}
-    if notes.strip():
-        fields["notes"] = "\n\n".join(part for part in (follow_up.notes, notes.strip()) if part)
-    current = _settle_follow_up(follow_up, user, now, **fields)
+    current = _settle_follow_up(follow_up, user, now, added_notes=notes.strip(), done_on=done_on)
     audit(
         current.case,
         user,

@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,11 +34,12 @@ from django.utils.translation import gettext as _
 from .models import Complaint, FollowUp
 
 # The most items a pending list shows at once (the oldest first); the counts are exact.
-PENDING_LIMIT = 200
+PENDING_LIMIT = 50
 
 
-@cache
 def service_zone() -> ZoneInfo:
+    """The services' zone, read from the setting each time (`ZoneInfo` keeps one instance per
+    key), so that a test or a deployment that changes the setting is obeyed at once."""
     return ZoneInfo(settings.SERVICE_TIME_ZONE)
 
 
@@ -67,6 +67,12 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=service_zone())
 
 
+def first_day_from(moment: datetime) -> date:
+    """The first services' day that starts at or after `moment` (its own day at midnight)."""
+    day = today(moment)
+    return day if start_of_day(day) == moment else day + timedelta(days=1)
+
+
 def hours_between(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
@@ -77,6 +83,29 @@ def within_deadline(complaint_deadline: datetime, decided_at: datetime) -> bool:
 
 
 # What is pending ------------------------------------------------------------------------------
+
+
+def complaint_overdue(complaint: Complaint, now: datetime) -> bool:
+    """Pending, with its deadline passed (at exactly the deadline it is not yet overdue)."""
+    return complaint.settled_at is None and complaint.deadline < now
+
+
+def complaint_due_today(complaint: Complaint, now: datetime) -> bool:
+    """Pending, its deadline still ahead but before the end of the services' day."""
+    return (
+        complaint.settled_at is None
+        and not complaint_overdue(complaint, now)
+        and local(complaint.deadline).date() == today(now)
+    )
+
+
+def follow_up_overdue(follow_up: FollowUp, now: datetime) -> bool:
+    """Pending, from the services' day after its due date."""
+    return follow_up.closed_at is None and follow_up.due_on < today(now)
+
+
+def follow_up_due_today(follow_up: FollowUp, now: datetime) -> bool:
+    return follow_up.closed_at is None and follow_up.due_on == today(now)
 
 
 def pending_complaints() -> QuerySet[Complaint]:
@@ -145,7 +174,7 @@ def _complaint_item(complaint: Complaint, now: datetime) -> PendingItem:
         % {"date": filed.strftime("%d/%m/%Y"), "time": filed.strftime("%H:%M")},
         due_at=complaint.deadline,
         due_on=local(complaint.deadline).date(),
-        overdue=complaint.deadline < now,
+        overdue=complaint_overdue(complaint, now),
     )
 
 
@@ -173,35 +202,47 @@ def _due_follow_ups(services, now: datetime) -> QuerySet[FollowUp]:
     return _in_services(pending_follow_ups(), services).filter(due_on__lte=today(now))
 
 
+# What a list item reads of its record, case and service: nothing more (at a million cases the
+# rest of a case row costs more than the item itself).
+_COMPLAINT_COLUMNS = ("id", "filed_at", "deadline", "settled_at", "case", "service")
+_FOLLOW_UP_COLUMNS = ("id", "kind", "due_on", "closed_at", "case", "service")
+_RELATED_COLUMNS = ("case__code", "service__code", "service__name")
+
+
 def pending_items(
     *, services=None, now: datetime | None = None, limit: int = PENDING_LIMIT
 ) -> PendingList:
     """What is overdue or due today in `services` (None: the whole network), oldest first.
 
     Four queries whatever the number of cases or items: the first `limit` complaints and
-    follow-ups, each read along their pending index, and one count of each.
+    follow-ups, each read along their pending index, and one count of each (counting a column
+    of that index, so that PostgreSQL counts from the index alone).
     """
     now = now or timezone.now()
     day = today(now)
     complaints = _due_complaints(services, now)
     follow_ups = _due_follow_ups(services, now)
     related = ("case", "service")
+    first_complaints = (
+        complaints.select_related(*related)
+        .only(*_COMPLAINT_COLUMNS, *_RELATED_COLUMNS)
+        .order_by("deadline", "id")[:limit]
+    )
+    first_follow_ups = (
+        follow_ups.select_related(*related)
+        .only(*_FOLLOW_UP_COLUMNS, *_RELATED_COLUMNS)
+        .order_by("due_on", "id")[:limit]
+    )
     items = [
-        *(
-            _complaint_item(c, now)
-            for c in complaints.select_related(*related).order_by("deadline", "id")[:limit]
-        ),
-        *(
-            _follow_up_item(f, day)
-            for f in follow_ups.select_related(*related).order_by("due_on", "id")[:limit]
-        ),
+        *(_complaint_item(c, now) for c in first_complaints),
+        *(_follow_up_item(f, day) for f in first_follow_ups),
     ]
     items.sort(key=lambda item: (item.due_at, item.kind, item.pk))
     complaint_counts = complaints.aggregate(
-        overdue=Count("pk", filter=Q(deadline__lt=now)), all=Count("pk")
+        overdue=Count("deadline", filter=Q(deadline__lt=now)), all=Count("deadline")
     )
     follow_up_counts = follow_ups.aggregate(
-        overdue=Count("pk", filter=Q(due_on__lt=day)), all=Count("pk")
+        overdue=Count("due_on", filter=Q(due_on__lt=day)), all=Count("due_on")
     )
     overdue = complaint_counts["overdue"] + follow_up_counts["overdue"]
     everything = complaint_counts["all"] + follow_up_counts["all"]
@@ -210,20 +251,26 @@ def pending_items(
 
 def pending_count(*, services, now: datetime | None = None) -> int:
     """How many items are overdue or due today in `services` (the navigation's badge): one
-    query."""
+    query, answered from the two pending indexes."""
     now = now or timezone.now()
-    complaints = _due_complaints(services, now).order_by().values("pk")
-    follow_ups = _due_follow_ups(services, now).order_by().values("pk")
+    one = {"one": Value(1)}
+    complaints = _due_complaints(services, now).order_by().values(**one)
+    follow_ups = _due_follow_ups(services, now).order_by().values(**one)
     return complaints.union(follow_ups, all=True).count()
 
 
 def due_between(start: datetime, end: datetime, *, services=None) -> Iterable[PendingItem]:
-    """Pending items falling due in [start, end): what a notifier would announce for that span."""
+    """Pending items falling due in [start, end): what a notifier would announce for that span.
+
+    An item falls due at its `due_at`: a complaint at its deadline, a follow-up at the start of
+    its due day. Consecutive spans of any length (an hour, a day) therefore announce each item
+    once, in the span holding that moment.
+    """
     complaints = _in_services(pending_complaints(), services).filter(
         deadline__gte=start, deadline__lt=end
     )
     follow_ups = _in_services(pending_follow_ups(), services).filter(
-        due_on__gte=today(start), due_on__lt=today(end)
+        due_on__gte=first_day_from(start), due_on__lt=first_day_from(end)
     )
     for complaint in complaints.select_related("case", "service").order_by("deadline", "id"):
         yield _complaint_item(complaint, start)

@@ -251,6 +251,8 @@ MEASURE_TRANSITIONS: dict[str, frozenset[str]] = {
 DECIDED_STATES = frozenset({"granted", "denied", "in_force", "lifted", "expired"})
 GRANTED_STATES = frozenset({"granted", "in_force", "lifted", "expired"})
 ENDED_STATES = frozenset({"lifted", "expired"})
+# Ley 30364 (published 23/11/2015) set the procedure whose clock these records follow.
+LAW_IN_FORCE = date(2015, 11, 24)
 # How far ahead a follow-up may be scheduled.
 MAX_FOLLOW_UP_DAYS = 366
 
@@ -268,15 +270,45 @@ def _local_date(moment: datetime) -> date:
     return local(moment).date()
 
 
+def _choice_problems(values, field: str, choices, message, *, blank: bool = False) -> list[Problem]:
+    """A coded value outside its list is refused here, not only by the forms: the import and
+    any other caller of the actions store what they are given."""
+    value = values.get(field)
+    if blank and not value:
+        return []
+    if value not in {code for code, _label in choices}:
+        return [(field, message)]
+    return []
+
+
 def complaint_problems(values: MutableMapping[str, Any], *, now: datetime) -> list[Problem]:
-    """A complaint: when it was filed (not in the future), and text that can be stored."""
+    """A complaint: where and by whom it was filed (from their lists), when (not in the
+    future), and text that can be stored."""
+    from .models import Complaint
+
     problems = _text_problems(values, ("place_name", "reference"))
     problems += spreadsheet_safe_problems("place_name", values.get("place_name"))
+    problems += _choice_problems(
+        values, "place", Complaint.Place.choices, _("Choose where the complaint was filed.")
+    )
+    problems += _choice_problems(
+        values, "filed_by", Complaint.FiledBy.choices, _("Choose who filed the complaint.")
+    )
     filed_at = values.get("filed_at")
     if filed_at is None:
         problems.append(("filed_at", _("Give the date and time the complaint was filed.")))
     elif filed_at > now:
         problems.append(("filed_at", _("The complaint cannot have been filed in the future.")))
+    elif _local_date(filed_at) < LAW_IN_FORCE:
+        problems.append(
+            (
+                "filed_at",
+                _(
+                    "The legal clock counts complaints under Ley 30364, in force since "
+                    "24/11/2015: check the date."
+                ),
+            )
+        )
     return problems
 
 
@@ -302,11 +334,19 @@ def measure_problems(
     the date it ended, on or after the decision.
     """
     from .measures import TYPES
+    from .models import ProtectionMeasure
 
     problems = _text_problems(values, ("court", "notes"))
     problems += spreadsheet_safe_problems("court", values.get("court"))
     if values.get("measure_type") not in TYPES.entries:
         problems.append(("measure_type", _("Choose a type of measure from the law's list.")))
+    problems += _choice_problems(
+        values,
+        "executed_by",
+        ProtectionMeasure.Executor.choices,
+        _("Choose who executes the measure from the list."),
+        blank=True,
+    )
     state = values.get("state")
     if state not in MEASURE_TRANSITIONS:
         return [*problems, ("state", _("Choose a state."))]
@@ -365,8 +405,13 @@ def _state_label(state: str) -> str:
 
 
 def follow_up_problems(values: MutableMapping[str, Any], *, now: datetime) -> list[Problem]:
-    """Scheduling a follow-up: due today or later, within a year."""
+    """Scheduling a follow-up: of a kind from the list, due today or later, within a year."""
+    from .models import FollowUp
+
     problems = _text_problems(values, ("notes",))
+    problems += _choice_problems(
+        values, "kind", FollowUp.Kind.choices, _("Choose the kind of follow-up.")
+    )
     due_on = values.get("due_on")
     today = _local_date(now)
     if due_on is None:
