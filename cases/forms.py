@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from services.dates import DateInput, not_in_future
+from services.dates import DateInput, ServiceDateTimeField, not_in_future
 from services.forms import refuse_unstorable_text
 from services.models import CareService, Community, District, Province, Region
 from services.rules import add_to_form, name_problems
 
-from . import registry, rules
-from .models import Case, CaseAction, Referral
+from . import clock, registry, rules
+from .models import Case, CaseAction, Complaint, FollowUp, ProtectionMeasure, Referral
 from .queries import earlier_cases_count
 
 NEW_CONDITION = 1  # CONDICION 1 = Nuevo: first time attended anywhere in the network
@@ -82,6 +82,23 @@ class Section(Fieldset):
         )
 
 
+def _model_field(model, name: str, **kwargs) -> forms.Field:
+    """The form field of `model`'s field `name`: its label, choices, length and help text."""
+    return model._meta.get_field(name).formfield(**kwargs)
+
+
+# The intake's optional section: a complaint the person already filed and the next follow-up,
+# recorded with the case (cases.views.case_create). Form field -> the record's field.
+INTAKE_COMPLAINT_FIELDS = {
+    "complaint_filed_at": "filed_at",
+    "complaint_place": "place",
+    "complaint_place_name": "place_name",
+    "complaint_filed_by": "filed_by",
+    "complaint_reference": "reference",
+}
+INTAKE_FOLLOW_UP_FIELDS = {"follow_up_kind": "kind", "follow_up_due_on": "due_on"}
+
+
 class CaseForm(forms.ModelForm):
     """Intake and edit of a case. Geography is chosen region → province → district → community;
     a missing community can be added by name."""
@@ -105,6 +122,21 @@ class CaseForm(forms.ModelForm):
         required=False,
         help_text=_("Only the acts of the chosen type of violence are shown."),
     )
+    # Intake only (EditCaseForm drops them): see INTAKE_COMPLAINT_FIELDS.
+    complaint_filed_at = _model_field(
+        Complaint,
+        "filed_at",
+        form_class=ServiceDateTimeField,
+        required=False,
+        label=_("Complaint filed at"),
+        help_text=_("Date and time, Peru's time. Leave it empty if no complaint was filed yet."),
+    )
+    complaint_place = _model_field(Complaint, "place", required=False)
+    complaint_place_name = _model_field(Complaint, "place_name", required=False)
+    complaint_filed_by = _model_field(Complaint, "filed_by", required=False)
+    complaint_reference = _model_field(Complaint, "reference", required=False)
+    follow_up_kind = _model_field(FollowUp, "kind", required=False, label=_("Next follow-up"))
+    follow_up_due_on = _model_field(FollowUp, "due_on", required=False, widget=DateInput())
 
     class Meta:
         model = Case
@@ -168,12 +200,22 @@ class CaseForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, service: CareService, count_earlier=earlier_cases_count, **kwargs):
+    def __init__(
+        self,
+        *args,
+        service: CareService,
+        count_earlier=earlier_cases_count,
+        captured_at=None,
+        **kwargs,
+    ):
         """`count_earlier` answers the repeat check; the views and the sync pass one that is
-        counted against the user's budget and audited (`cases.actions.document_checker`)."""
+        counted against the user's budget and audited (`cases.actions.document_checker`).
+        `captured_at`: when the intake was written (the field sync's capture time), the present
+        the clock's rules judge the complaint and follow-up by; now by default."""
         super().__init__(*args, **kwargs)
         self.service = service
         self.count_earlier = count_earlier
+        self.captured_at = captured_at
         self.fields["victim_name"].required = True
         for name in REQUIRED_IN_FORM:
             self.fields[name].required = True
@@ -252,7 +294,7 @@ class CaseForm(forms.ModelForm):
         def row(*names, css="col-12 col-md"):
             return Row(*[Column(Field(name), css_class=css) for name in names])
 
-        helper.layout = Layout(
+        sections = [
             Section(
                 _("Intake"),
                 row("intake_date", "condition"),
@@ -304,7 +346,29 @@ class CaseForm(forms.ModelForm):
                 row("complaint_filed", "wants_to_file", "protective_measures"),
                 css_id="section-violence",
             ),
-        )
+        ]
+        if "complaint_filed_at" in self.fields:  # the intake, not the edit
+            sections.append(
+                Section(
+                    _("Complaint and next follow-up"),
+                    HTML(
+                        format_html(
+                            '<p class="small text-body-secondary">{}</p>',
+                            _(
+                                "Optional. A complaint recorded here starts the legal deadline "
+                                "for protection measures; the follow-up joins the pending "
+                                "items."
+                            ),
+                        )
+                    ),
+                    row("complaint_filed_at", "complaint_place"),
+                    row("complaint_place_name", "complaint_filed_by"),
+                    "complaint_reference",
+                    row("follow_up_kind", "follow_up_due_on"),
+                    css_id="section-clock",
+                )
+            )
+        helper.layout = Layout(*sections)
         return helper
 
     # Checks -----------------------------------------------------------------------------
@@ -318,7 +382,44 @@ class CaseForm(forms.ModelForm):
         data.update(values)
         self._check_geography(data)
         self._check_condition(data)
+        self._check_legal_clock(data)
         return data
+
+    def _given(self, data, names) -> bool:
+        """Whether any of `names` was filled in (a value refused counts: it was typed)."""
+        return any(data.get(name) not in (None, "") or name in self.errors for name in names)
+
+    def _require(self, data, names) -> None:
+        for name in names:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, self.fields[name].error_messages["required"])
+
+    def _check_legal_clock(self, data) -> None:
+        """The intake's complaint and follow-up, each all or nothing, by the clock's rules."""
+        if "complaint_filed_at" not in self.fields:
+            return
+        now = self.captured_at or timezone.now()
+        if self._given(data, INTAKE_COMPLAINT_FIELDS):
+            values = {field: data.get(name) for name, field in INTAKE_COMPLAINT_FIELDS.items()}
+            add_to_form(self, _renamed(rules.complaint_problems(values, now=now), "complaint_"))
+            self._require(data, ("complaint_filed_at", "complaint_place", "complaint_filed_by"))
+        if self._given(data, INTAKE_FOLLOW_UP_FIELDS):
+            values = {field: data.get(name) for name, field in INTAKE_FOLLOW_UP_FIELDS.items()}
+            add_to_form(self, _renamed(rules.follow_up_problems(values, now=now), "follow_up_"))
+            self._require(data, ("follow_up_kind", "follow_up_due_on"))
+
+    def complaint_data(self) -> dict | None:
+        """The complaint to file with the case (`actions.file_complaint`); None if none."""
+        if "complaint_filed_at" not in self.fields or not self.cleaned_data["complaint_filed_at"]:
+            return None
+        data = {field: self.cleaned_data[name] for name, field in INTAKE_COMPLAINT_FIELDS.items()}
+        return {name: value if value is not None else "" for name, value in data.items()}
+
+    def follow_up_data(self) -> dict | None:
+        """The follow-up to schedule with the case (`actions.schedule_follow_up`); None if none."""
+        if "follow_up_kind" not in self.fields or not self.cleaned_data["follow_up_kind"]:
+            return None
+        return {field: self.cleaned_data[name] for name, field in INTAKE_FOLLOW_UP_FIELDS.items()}
 
     def _check_geography(self, data) -> None:
         district, community = data.get("district"), data.get("community")
@@ -355,8 +456,21 @@ class CaseForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
+def _renamed(problems, prefix: str) -> list:
+    """A rule's problems, named after the intake form's prefixed fields."""
+    return [(f"{prefix}{field}" if field else field, message) for field, message in problems]
+
+
 class EditCaseForm(CaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Complaints and follow-ups of a stored case have their own pages, not the edit form.
+    complaint_filed_at = None
+    complaint_place = None
+    complaint_place_name = None
+    complaint_filed_by = None
+    complaint_reference = None
+    follow_up_kind = None
+    follow_up_due_on = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -509,3 +623,176 @@ class CaseFilterForm(forms.Form):
         if data["community"]:
             cases = cases.filter(community=data["community"])
         return cases
+
+
+# The legal clock's forms --------------------------------------------------------------------
+# Each shows, next to its fields, the problems of the rule in cases/rules.py that its action
+# calls again when it stores (a day may have turned, a colleague may have been quicker).
+
+
+class ComplaintForm(forms.Form):
+    """A complaint (denuncia) filed with the police, a prosecutor or a court."""
+
+    filed_at = _model_field(
+        Complaint,
+        "filed_at",
+        form_class=ServiceDateTimeField,
+        help_text=_("Date and time it was received, Peru's time: the deadline counts from then."),
+    )
+    place = _model_field(Complaint, "place")
+    place_name = _model_field(Complaint, "place_name")
+    filed_by = _model_field(Complaint, "filed_by")
+    reference = _model_field(Complaint, "reference")
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        refuse_unstorable_text(self)
+
+    def clean(self):
+        data = super().clean()
+        add_to_form(self, rules.complaint_problems(dict(data), now=timezone.now()))
+        return data
+
+
+class MeasureForm(forms.Form):
+    """A protection measure asked for a complaint; with `measure`, a change of a stored one,
+    offering only the states it may reach (`rules.MEASURE_TRANSITIONS`)."""
+
+    measure_type = _model_field(ProtectionMeasure, "measure_type")
+    state = _model_field(ProtectionMeasure, "state")
+    decided_at = _model_field(
+        ProtectionMeasure,
+        "decided_at",
+        form_class=ServiceDateTimeField,
+        help_text=_(
+            "Date and time of the court's decision, Peru's time. Empty while only requested."
+        ),
+    )
+    court = _model_field(ProtectionMeasure, "court")
+    notified_on = _model_field(ProtectionMeasure, "notified_on", widget=DateInput())
+    executed_by = _model_field(ProtectionMeasure, "executed_by")
+    ended_on = _model_field(
+        ProtectionMeasure,
+        "ended_on",
+        widget=DateInput(),
+        help_text=_("Only for a measure lifted or expired."),
+    )
+    notes = _model_field(ProtectionMeasure, "notes", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(
+        self,
+        *args,
+        case: Case,
+        complaint: Complaint,
+        measure: ProtectionMeasure | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.complaint = complaint
+        self.measure = measure
+        if measure is not None:
+            for name in self.fields:
+                self.initial.setdefault(name, getattr(measure, name))
+            reachable = rules.MEASURE_TRANSITIONS[measure.state]
+            self.fields["state"].choices = [
+                (value, label)
+                for value, label in ProtectionMeasure.State.choices
+                if value in reachable
+            ]
+        refuse_unstorable_text(self)
+
+    def clean(self):
+        data = super().clean()
+        problems = rules.measure_problems(
+            dict(data),
+            complaint_filed_at=self.complaint.filed_at,
+            now=timezone.now(),
+            previous_state=self.measure.state if self.measure else None,
+        )
+        add_to_form(self, problems)
+        return data
+
+
+class ReasonForm(forms.Form):
+    """Setting a complaint aside, or cancelling a follow-up: the reason is required (by the
+    rule, whose message says why) and kept with the case."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
+    )
+
+    def __init__(self, *args, case: Case, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if label:
+            self.fields["reason"].label = label
+        refuse_unstorable_text(self)
+
+    def clean(self):
+        data = super().clean()
+        if "reason" not in self.errors:
+            add_to_form(self, rules.set_aside_problems(data.get("reason")))
+        return data
+
+
+class SetAsideForm(ReasonForm):
+    def __init__(self, *args, complaint: Complaint, **kwargs):
+        super().__init__(*args, label=_("Why it needs no protection measure"), **kwargs)
+        self.complaint = complaint
+
+
+class FollowUpCancelForm(ReasonForm):
+    def __init__(self, *args, follow_up: FollowUp, **kwargs):
+        super().__init__(*args, label=_("Why it will not take place"), **kwargs)
+        self.follow_up = follow_up
+
+
+class FollowUpForm(forms.Form):
+    """A visit, call or accompaniment to schedule."""
+
+    kind = _model_field(FollowUp, "kind")
+    due_on = _model_field(FollowUp, "due_on", widget=DateInput())
+    notes = _model_field(FollowUp, "notes", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        refuse_unstorable_text(self)
+
+    def clean(self):
+        data = super().clean()
+        add_to_form(self, rules.follow_up_problems(dict(data), now=timezone.now()))
+        return data
+
+
+class FollowUpDoneForm(forms.Form):
+    """A follow-up done: the day, and how it went (added to its notes)."""
+
+    done_on = _model_field(FollowUp, "done_on", required=False, widget=DateInput())
+    notes = forms.CharField(
+        label=_("How it went"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, case: Case, follow_up: FollowUp, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.follow_up = follow_up
+        self.initial.setdefault("done_on", clock.today())
+        refuse_unstorable_text(self)
+
+    def clean(self):
+        data = super().clean()
+        if "done_on" not in self.errors:
+            problems = rules.follow_up_done_problems(
+                data.get("done_on"), scheduled_at=self.follow_up.created_at, now=timezone.now()
+            )
+            add_to_form(self, problems)
+        return data

@@ -3,34 +3,50 @@
 Case pages are never cached by the browser, and every read of a case page is audited.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from services.converters import is_code
 from services.decorators import scope_required
+from services.forms import possible_key
 from services.models import CareService, Community
 from services.queries import services_visible_to
+from services.rules import RuleViolation, add_to_form
 from services.scopes import scope_for
 from services.submissions import TOKEN_FIELD, once_per_submission, submission_key, submit_once
 
-from . import actions
+from . import actions, clock
 from .forms import (
     ACT_CHOICES,
+    INTAKE_COMPLAINT_FIELDS,
+    INTAKE_FOLLOW_UP_FIELDS,
     CaseActionForm,
     CaseFilterForm,
     CaseForm,
     CloseCaseForm,
+    ComplaintForm,
     EditCaseForm,
+    FollowUpCancelForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    MeasureForm,
     ReferralForm,
+    SetAsideForm,
     repeat_message,
 )
-from .models import DocumentCheck
+from .models import Complaint, DocumentCheck, FollowUp, ProtectionMeasure
 from .queries import cases_visible_to, get_case_for_user
 
 CASES_PER_PAGE = 25
@@ -113,17 +129,27 @@ def case_create(request):
     )
     if request.method == "POST" and form.is_valid():
 
+        @transaction.atomic
         def register():
+            # One transaction (within submit_once's): the case, and the complaint and follow-up
+            # given with it, are stored together or not at all.
             case = actions.open_case(
                 service=service,
                 user=request.user,
                 data=form.case_data(),
                 new_community=form.cleaned_data["new_community"],
             )
+            if complaint := form.complaint_data():
+                actions.file_complaint(case=case, user=request.user, **complaint)
+            if follow_up := form.follow_up_data():
+                actions.schedule_follow_up(case=case, user=request.user, **follow_up)
             messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
             return _case_url(case)
 
-        return submit_once(request, register)
+        try:
+            return submit_once(request, register)
+        except RuleViolation as violation:  # a day turned since the form was checked
+            add_to_form(form, _intake_problems(violation))
     return render(
         request,
         "cases/case_form.html",
@@ -135,12 +161,47 @@ def case_create(request):
     )
 
 
+def _intake_problems(violation: RuleViolation) -> list:
+    """An action's problems on the intake form: the complaint's and follow-up's fields carry a
+    prefix there (`CaseForm.complaint_filed_at`...)."""
+    named = {
+        field: name
+        for fields in (INTAKE_COMPLAINT_FIELDS, INTAKE_FOLLOW_UP_FIELDS)
+        for name, field in fields.items()
+    }
+    return [(named.get(field, field), message) for field, message in violation.problems]
+
+
+def _mark_clock(complaints: list[Complaint], follow_ups: list[FollowUp], now: datetime) -> None:
+    """Mark each record with its state on the legal clock, as `cases.clock` defines it; a
+    decided complaint was on time when decided by its deadline."""
+    for complaint in complaints:
+        complaint.overdue = clock.complaint_overdue(complaint, now)
+        complaint.due_today = clock.complaint_due_today(complaint, now)
+        complaint.on_time = (
+            None
+            if complaint.is_pending or complaint.set_aside_reason
+            else clock.within_deadline(complaint.deadline, complaint.settled_at)
+        )
+    for follow_up in follow_ups:
+        follow_up.overdue = clock.follow_up_overdue(follow_up, now)
+        follow_up.due_today = clock.follow_up_due_today(follow_up, now)
+
+
 @never_cache
 @scope_required(reads_cases)
 def case_detail(request, code: str):
     case = get_case_for_user(request.user, code)
     actions.log_case_view(case=case, user=request.user)
     may_write = case.service_id in scope_for(request.user).service_ids
+    # Three queries whatever their number: complaints, their measures, follow-ups.
+    complaints = list(
+        case.complaints.prefetch_related(
+            Prefetch("measures", queryset=ProtectionMeasure.objects.order_by("created_at", "id"))
+        )
+    )
+    follow_ups = sorted(case.follow_ups.all(), key=lambda f: (not f.is_pending, f.due_on, f.pk))
+    _mark_clock(complaints, follow_ups, timezone.now())
     return render(
         request,
         "cases/case_detail.html",
@@ -150,6 +211,11 @@ def case_detail(request, code: str):
             "act_labels": [label for name, label in ACT_CHOICES if name in case.violence_acts],
             "case_actions": case.actions.select_related("staff"),
             "referrals": case.referrals.select_related("staff", "destination_service"),
+            "complaints": complaints,
+            "follow_ups": follow_ups,
+            "overdue_count": sum(record.overdue for record in [*complaints, *follow_ups]),
+            "clock_zone": clock.service_zone(),
+            "deadline_hours": clock.deadline_hours(),
         },
     )
 
@@ -195,34 +261,132 @@ def case_edit(request, code: str):
     )
 
 
-def _case_subform(request, code: str, form_class, title: str, save):
-    """A follow-up form on a case (action, referral, closing): the same page for all three."""
+@dataclass(frozen=True)
+class PendingLink:
+    """A pending item of a case, as the closing page lists it, with a link to it."""
+
+    title: str
+    url: str
+    overdue: bool
+
+
+def _pending_links(case, items) -> list[PendingLink]:
+    """The case's pending complaints and follow-ups (`clock.open_items_of_case`, or those a
+    refused closing named), each linked to its place on the case page."""
+    now = timezone.now()
+    complaints = [item for item in items if isinstance(item, Complaint)]
+    follow_ups = [item for item in items if isinstance(item, FollowUp)]
+    _mark_clock(complaints, follow_ups, now)
+    links = []
+    for complaint in complaints:
+        filed = clock.local(complaint.filed_at)
+        title = _("Complaint of %(date)s %(time)s: awaiting protection measures") % {
+            "date": filed.strftime("%d/%m/%Y"),
+            "time": filed.strftime("%H:%M"),
+        }
+        links.append(PendingLink(title, _record_url(case, complaint), complaint.overdue))
+    for follow_up in follow_ups:
+        title = _("%(kind)s due on %(date)s") % {
+            "kind": follow_up.get_kind_display(),
+            "date": follow_up.due_on.strftime("%d/%m/%Y"),
+        }
+        links.append(PendingLink(title, _record_url(case, follow_up), follow_up.overdue))
+    return links
+
+
+def _record_url(case, record) -> str:
+    """The case page at a complaint or follow-up (the anchors `clock.PendingItem.url` uses)."""
+    kind = "complaint" if isinstance(record, Complaint) else "follow_up"
+    return f"{_case_url(case)}#{kind}-{record.pk}"
+
+
+def _of_case(records, pk: int):
+    """The record `pk` among the case's own (`records`: a related manager); 404 for any other,
+    of another case or service, or a number no row could have."""
+    if not possible_key(records.model._meta.pk, pk):
+        raise Http404
+    record = records.filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def _case_subform(
+    request,
+    code: str,
+    form_class,
+    title: str,
+    save,
+    *,
+    target=None,
+    open_only: bool = False,
+    context=None,
+):
+    """A form on a case (an action, a referral, closing, a record of the legal clock): the same
+    page for all. `target(case)` finds the record the form is about among the case's own (404
+    for any other); `save(case, data, record)` calls the action and answers its message and the
+    URL to go on to; `context(case)` adds what the page shows besides the form. With
+    `open_only`, a record already settled is not offered to settle again. A refusal by the
+    action is a message or an error on the form, never a server error."""
     case = get_case_for_user(request.user, code, write=True)
+    record = target(case) if target else None
     if case.is_closed:
         return _closed_refusal(request, case)
-    form = form_class(request.POST or None, case=case)
+    if open_only and not record.is_pending:
+        return _settled_refusal(request, case, record)
+    extra = {"target": record, "clock_zone": clock.service_zone()} if record is not None else {}
+    form = form_class(request.POST or None, case=case, **_form_target(record))
+    page = {"form": form, "case": case, "title": title, **(context(case) if context else {})}
+    status = 200
     if request.method == "POST" and form.is_valid():
 
         def perform():
-            messages.success(request, save(case, form.cleaned_data))
-            return _case_url(case)
+            message, url = save(case, form.cleaned_data, record)
+            messages.success(request, message)
+            return url
 
         try:
             return submit_once(request, perform)
         except actions.CaseClosedError:
             return _closed_refusal(request, case)
-    return render(request, "cases/case_subform.html", {"form": form, "case": case, "title": title})
+        except actions.AlreadySettledError:
+            return _settled_refusal(request, case, record)
+        except actions.PendingItemsError as pending:
+            form.add_error(None, _("The case cannot be closed while items are pending."))
+            page["pending_items"] = _pending_links(case, pending.items)
+            status = 409
+        except RuleViolation as violation:
+            add_to_form(form, violation.problems)
+    return render(request, "cases/case_subform.html", {**page, **extra}, status=status)
+
+
+def _settled_refusal(request, case, record):
+    messages.error(
+        request, _("This was already settled, maybe by a colleague: nothing was changed.")
+    )
+    return redirect(_record_url(case, record) if record is not None else _case_url(case))
+
+
+def _form_target(record) -> dict:
+    """The keyword the form takes its record by (`complaint=`, `measure=`, `follow_up=`)."""
+    if record is None:
+        return {}
+    if isinstance(record, ProtectionMeasure):
+        return {"complaint": record.complaint, "measure": record}
+    if isinstance(record, Complaint):
+        return {"complaint": record}
+    return {"follow_up": record}
 
 
 @never_cache
 @scope_required(writes_cases)
 @once_per_submission
 def case_add_action(request, code: str):
-    def save(case, data):
+    def save(case, data, record):
         actions.record_action(
             case=case, user=request.user, kind=data["kind"], date=data["date"], notes=data["notes"]
         )
-        return _("Action recorded.")
+        return _("Action recorded."), _case_url(case)
 
     return _case_subform(request, code, CaseActionForm, _("Record an action"), save)
 
@@ -231,7 +395,7 @@ def case_add_action(request, code: str):
 @scope_required(writes_cases)
 @once_per_submission
 def case_refer(request, code: str):
-    def save(case, data):
+    def save(case, data, record):
         actions.refer_case(
             case=case,
             user=request.user,
@@ -242,7 +406,7 @@ def case_refer(request, code: str):
             consent=data["consent"],
             notes=data["notes"],
         )
-        return _("Referral recorded.")
+        return _("Referral recorded."), _case_url(case)
 
     return _case_subform(request, code, ReferralForm, _("Refer the person"), save)
 
@@ -251,13 +415,140 @@ def case_refer(request, code: str):
 @scope_required(writes_cases)
 @once_per_submission
 def case_close(request, code: str):
-    def save(case, data):
+    def save(case, data, record):
         actions.close_case(
             case=case, user=request.user, closed_on=data["closed_on"], reason=data["reason"]
         )
-        return _("Case closed.")
+        return _("Case closed."), _case_url(case)
 
-    return _case_subform(request, code, CloseCaseForm, _("Close the case"), save)
+    def pending(case):
+        """Warned before she fills the form: closing is refused while anything is pending."""
+        return {"pending_items": _pending_links(case, clock.open_items_of_case(case))}
+
+    return _case_subform(request, code, CloseCaseForm, _("Close the case"), save, context=pending)
+
+
+# The legal clock: complaints, protection measures, follow-ups --------------------------------
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_add_complaint(request, code: str):
+    def save(case, data, record):
+        complaint = actions.file_complaint(case=case, user=request.user, **data)
+        return _("Complaint recorded."), _record_url(case, complaint)
+
+    return _case_subform(request, code, ComplaintForm, _("Record a complaint"), save)
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_add_measure(request, code: str, pk: int):
+    def find(case):
+        return _of_case(case.complaints, pk)
+
+    def save(case, data, record):
+        actions.record_measure(complaint=record, user=request.user, data=data)
+        return _("Protection measure recorded."), _record_url(case, record)
+
+    return _case_subform(
+        request, code, MeasureForm, _("Record a protection measure"), save, target=find
+    )
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_update_measure(request, code: str, pk: int):
+    def find(case):
+        return _of_case(case.measures.select_related("complaint"), pk)
+
+    def save(case, data, record):
+        measure = actions.update_measure(measure=record, user=request.user, data=data)
+        return _("Protection measure updated."), _record_url(case, measure.complaint)
+
+    return _case_subform(
+        request, code, MeasureForm, _("Update a protection measure"), save, target=find
+    )
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_set_complaint_aside(request, code: str, pk: int):
+    def find(case):
+        return _of_case(case.complaints, pk)
+
+    def save(case, data, record):
+        complaint = actions.set_complaint_aside(
+            complaint=record, user=request.user, reason=data["reason"]
+        )
+        return _("The complaint no longer waits for measures."), _record_url(case, complaint)
+
+    return _case_subform(
+        request, code, SetAsideForm, _("Set a complaint aside"), save, target=find, open_only=True
+    )
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_schedule_follow_up(request, code: str):
+    def save(case, data, record):
+        follow_up = actions.schedule_follow_up(case=case, user=request.user, **data)
+        return _("Follow-up scheduled."), _record_url(case, follow_up)
+
+    return _case_subform(request, code, FollowUpForm, _("Schedule a follow-up"), save)
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_complete_follow_up(request, code: str, pk: int):
+    def find(case):
+        return _of_case(case.follow_ups, pk)
+
+    def save(case, data, record):
+        follow_up = actions.complete_follow_up(
+            follow_up=record, user=request.user, done_on=data["done_on"], notes=data["notes"]
+        )
+        return _("Follow-up marked as done."), _record_url(case, follow_up)
+
+    return _case_subform(
+        request,
+        code,
+        FollowUpDoneForm,
+        _("Mark a follow-up as done"),
+        save,
+        target=find,
+        open_only=True,
+    )
+
+
+@never_cache
+@scope_required(writes_cases)
+@once_per_submission
+def case_cancel_follow_up(request, code: str, pk: int):
+    def find(case):
+        return _of_case(case.follow_ups, pk)
+
+    def save(case, data, record):
+        follow_up = actions.cancel_follow_up(
+            follow_up=record, user=request.user, reason=data["reason"]
+        )
+        return _("Follow-up cancelled."), _record_url(case, follow_up)
+
+    return _case_subform(
+        request,
+        code,
+        FollowUpCancelForm,
+        _("Cancel a follow-up"),
+        save,
+        target=find,
+        open_only=True,
+    )
 
 
 @never_cache

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cases import pending
 from config import views
 
 urlpatterns = [
     path("", include("services.urls")),
     path("cases/", include("cases.urls")),
+    # "Mis pendientes": top-level, as it spans cases of several services (and the home links it).
+    path("pending/", pending.pending_list, name="pending_list"),
     path("shelters/", include("shelters.urls")),
     path("reports/", include("reports.urls")),
     path("activities/", include("activities.urls")),

@@ -325,24 +325,37 @@ def sync_case(
         return _refused_access(user, key, CareService, service_code)
     # The sync of an intake is an intake in progress: its repeat check is answered, within her
     # budget of document checks, and audited.
+    # The complaint and follow-up written with it are judged as of when she wrote them: a
+    # follow-up due "today" on the trip is not refused because the device synced days later.
+    written_at = min(captured_at, timezone.now())
     form = CaseForm(
         _form_data(data),
         service=service,
         count_earlier=actions.document_checker(
             user=user, service=service, via=DocumentCheck.Via.FIELD, intake_key=key
         ),
+        captured_at=written_at,
     )
     if not form.is_valid():
         return _refused_unless_stored(user=user, key=key, form=form)
 
     def register() -> str:
+        extra = _audit_extra(captured_at)
         case = actions.open_case(
             service=service,
             user=user,
             data=form.case_data(),
             new_community=form.cleaned_data["new_community"],
-            audit_extra=_audit_extra(captured_at),
+            audit_extra=extra,
         )
+        if complaint := form.complaint_data():
+            actions.file_complaint(
+                case=case, user=user, now=written_at, audit_extra=extra, **complaint
+            )
+        if follow_up := form.follow_up_data():
+            actions.schedule_follow_up(
+                case=case, user=user, now=written_at, audit_extra=extra, **follow_up
+            )
         return _case_url(case)
 
     try:

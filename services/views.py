@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from cases import clock, pending
 from shelters.models import Shelter
 
 from .decorators import scope_required
@@ -28,13 +29,24 @@ SERVICES_PER_PAGE = 25
 @never_cache
 @login_required
 def home(request):
-    """Show each role what it works with; a user without a role is told so."""
+    """Show each role what it works with; a user without a role is told so.
+
+    A caseworker's day starts with "Mis pendientes" (the oldest of her services' overdue and
+    due-today items); a manager gets the count in her scope and the link to the list.
+    """
     scope = scope_for(request.user)
     context = {"scope": scope}
     if scope.is_caseworker:
         context["my_services"] = list(
             services_visible_to(request.user).filter(pk__in=scope.service_ids)
         )
+        context["my_pending"] = clock.pending_items(
+            services=sorted(scope.service_ids), limit=pending.HOME_LIMIT
+        )
+        context["pending_zone"] = clock.service_zone()
+        # Her services are her whole scope unless she manages too: then the badge counts that.
+        if not (scope.is_manager or scope.is_admin):
+            context["nav_pending_count"] = context["my_pending"].total
     if scope.is_manager or scope.is_admin:
         context["managed_regions"] = (
             [] if scope.sees_all_services else list(regions_visible_to(request.user))
@@ -45,6 +57,9 @@ def home(request):
             managed = managed.in_regions(scope.manager_regions)
             shelters = shelters.in_regions(scope.manager_regions)
         context["service_counts"] = active_service_counts(managed, shelters)
+        context["scope_pending_count"] = context["nav_pending_count"] = pending.pending_count_for(
+            request.user
+        )
     if scope.is_shelter_staff:
         context["shelter_regions"] = list(Region.objects.filter(code__in=scope.shelter_regions))
     return render(request, "services/home.html", context)

@@ -1,5 +1,6 @@
-"""The intake form's layout on a phone (issue 14): five sections that fold, each saying whether it
-holds an error, and number fields that ask for a numeric keyboard."""
+"""The intake form's layout on a phone (issue 14): sections that fold (six at intake, five on
+the edit form), each saying whether it holds an error, and number fields that ask for a numeric
+keyboard."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ SECTIONS = [
     ("section-aggressor", "Presunta persona agresora"),
     ("section-violence", "Violencia y riesgo"),
 ]
+# The intake alone adds the complaint and the next follow-up (the legal clock).
+INTAKE_SECTIONS = [*SECTIONS, ("section-clock", "Denuncia y próximo seguimiento")]
 NUMERIC = [
     "victim_age",
     "aggressor_age",
@@ -81,11 +84,11 @@ def parse(response) -> Sections:
     return parser
 
 
-def test_a_fresh_form_has_five_folding_sections_the_first_open(cast, as_user):
+def test_a_fresh_form_has_six_folding_sections_the_first_open(cast, as_user):
     page = parse(as_user(cast.caseworker_a).get(CREATE))
 
-    assert [(s.id, s.title) for s in page.sections] == SECTIONS
-    assert [s.open for s in page.sections] == [True, False, False, False, False]
+    assert [(s.id, s.title) for s in page.sections] == INTAKE_SECTIONS
+    assert [s.open for s in page.sections] == [True, False, False, False, False, False]
     with translation.override("es"):
         badge = translation.gettext("Has errors")  # "Tiene errores" (its msgid is new)
     assert all(s.badge == badge and not s.badge_shown for s in page.sections)

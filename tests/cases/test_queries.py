@@ -15,7 +15,7 @@ def test_case_list_queries_are_constant(cast, cases, as_user, django_assert_num_
     # session, user, assignments, filter choices (services, communities), the count and one
     # page of cases with service, district and community; then the session's new expiry
     # (savepoint, update, release)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(reverse("case_list"))
 
 
@@ -34,7 +34,8 @@ def test_case_page_queries_are_constant(cast, cases, as_user, django_assert_num_
         )
     client = as_user(cast.caseworker_a)
     # session, user, assignments, the case with its places and author, the audit entry,
-    # actions with staff, referrals with staff and service; then the session's new expiry
-    # (savepoint, update, release)
-    with django_assert_num_queries(10):
+    # actions with staff, referrals with staff and service, complaints (their measures only when
+    # there are complaints), follow-ups, the navigation's pending count; then the session's new
+    # expiry (savepoint, update, release)
+    with django_assert_num_queries(13):
         client.get(reverse("case_detail", args=[cases.a.code]))

@@ -42,7 +42,7 @@ def grow(cast, n):
         ("/reports/cases/?by=service&year=2023&format=xlsx", 2),
         ("/reports/network/?year=2023&format=csv", 4),
         # the page: the report's queries, then the regions of the region filter
-        ("/reports/network/?year=2023", 4 + 1),
+        ("/reports/network/?year=2023", 4 + 1 + 1),
         # a region and a service to filter by: each checked to be in the scope first
         ("/reports/network/?year=2023&format=json&region=08&service=SAR-081201", 2 + 4),
     ],

@@ -82,5 +82,5 @@ def test_home_queries_do_not_grow_with_services(
     # session, user, assignments, services and shelters counted by kind (one query); then the
     # session's new expiry (savepoint, update, release: idle sessions expire, so every request
     # saves it)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("home"))

@@ -49,6 +49,6 @@ def test_the_cards_add_no_query(cast, as_user, django_assert_num_queries, extra)
     for _ in range(extra):
         CareServiceFactory(district=cast.service_b.district)
     client = as_user(cast.national_manager)
-    with django_assert_num_queries(9):  # as in test_service_pages.py
+    with django_assert_num_queries(10):  # as in test_service_pages.py
         page = client.get(LIST).content.decode()
     assert all(card["fields"]["place"] for card in cards(page, "service-cards"))

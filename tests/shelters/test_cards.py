@@ -67,7 +67,7 @@ def test_the_cards_add_no_query(cast, shelters, as_user, django_assert_num_queri
         page = client.get(reverse("shelter_board")).content.decode()
     assert len(cards(page, f"residents-{shelters.a.code}")) == extra
     client = as_user(cast.national_manager)
-    with django_assert_num_queries(7):  # as in test_board.py
+    with django_assert_num_queries(8):  # as in test_board.py
         page = client.get(reverse("shelter_national")).content.decode()
     assert len(cards(page, "shelter-cards")) == 2 + extra
 
