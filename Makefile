@@ -55,7 +55,8 @@ messages: install
 	$(BIN)/python manage.py makemessages --locale es --locale en --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-# Time `seed_demo --cases 1000000` on PostgreSQL: (re)creates the scratch database BENCH_DB
+# Time `seed_demo --cases 1000000` on PostgreSQL (the cases with their complaints, measures and
+# follow-ups): (re)creates the scratch database BENCH_DB
 # (dropping any previous one, so every run measures the same work from empty), migrates it,
 # seeds it and prints the wall time. Needs a PostgreSQL server at BENCH_SERVER and `psql`.
 # The database is left in place with its cases, to benchmark the reports on.
@@ -70,9 +71,12 @@ bench-seed: install
 	time $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
 
 # Time every report at scale: makes sure BENCH_DB (PostgreSQL) holds BENCH_CASES synthetic cases
-# (seeding only what is missing, so a second run starts at once), refreshes the planner's
-# statistics, then prints per report the median time of the JSON view, of its bare SQL, their
-# ratio and the query count (manage.py bench_reports). BENCH_YEAR defaults to the last full year.
+# with their complaints, measures and follow-ups (seeding only what is missing, so a second run
+# starts at once), refreshes the planner's statistics, then prints per report the median time of
+# the JSON view, of its bare SQL, their ratio and the query count (manage.py bench_reports), and
+# the median time of the pending list of the service with the most pending items, of
+# cases.clock.pending_items and of a naive query of the same (manage.py bench_pending; the goal
+# is under 50 ms). BENCH_YEAR defaults to the last full year.
 BENCH_YEAR ?= $(shell expr $$(date +%Y) - 1)
 .PHONY: bench
 bench: install
@@ -82,6 +86,7 @@ bench: install
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
 	psql "$(BENCH_SERVER)/$(BENCH_DB)" -qc 'VACUUM ANALYZE'
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_reports --year $(BENCH_YEAR)
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_pending
 
 # Field mode over emulated rural 3G (300 ms, 400 kbit/s each way) in Debian's Chromium: the bytes
 # and seconds of "Preparar salida" with 200 cases, the sync of 50 new cases and 50 follow-ups, the

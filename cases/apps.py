@@ -7,5 +7,5 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        # Registers the `cases` kind of `import_csv`.
-        from . import importers  # noqa: F401
+        # Registers the `cases` and `measures` kinds of `import_csv`.
+        from . import importers, measure_importers  # noqa: F401

@@ -3,6 +3,10 @@
 The rows go straight to the table (PostgreSQL COPY, batched INSERTs elsewhere) with the codes and
 numbers the application itself would give. They carry no AuditEntry and no `created_by`: the
 audit log records what people read and change, and generated demo data is neither.
+
+`seed_legal_clock` gives them their complaints, protection measures and follow-ups (a third of
+the cases have a complaint; measures mostly granted, many within the 24 hours, some late, some
+denied, some still requested; follow-ups done, cancelled, due and overdue), in the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, islice
 
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from services.demo import seed_network
@@ -24,7 +28,8 @@ from services.models import CareService, Community, District
 
 from . import registry
 from .actions import allocate_case_numbers, case_code, case_number
-from .models import AuditEntry, Case
+from .models import AuditEntry, Case, Complaint, FollowUp, ProtectionMeasure
+from .rules import GRANTED_STATES
 
 YEARS_BACK = 4
 # A CEM (urban, often 24 hours) attends about four times the cases of a rural SAR.
@@ -681,18 +686,23 @@ def _birth_date(rng: random.Random, intake: date, age: int) -> date:
     return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
 
 
-def _insert(rows: Iterator[tuple]) -> None:
-    """Store the generated rows, adding the model's defaults for any column not generated."""
-    fields = {f.attname: f for f in Case._meta.concrete_fields if not f.primary_key}
-    unknown = set(GENERATED) - set(fields)
+def _insert(
+    rows: Iterator[tuple], model: type[models.Model] = Case, generated: Sequence[str] = GENERATED
+) -> None:
+    """Store the generated rows of `model` (values in the order of `generated`), adding the
+    model's defaults for any column not generated."""
+    fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+    unknown = set(generated) - set(fields)
     if unknown:
-        raise RuntimeError(f"Case has no field(s) {sorted(unknown)}: update cases/demo.py.")
-    extra = [f for name, f in fields.items() if name not in GENERATED]
+        raise RuntimeError(
+            f"{model.__name__} has no field(s) {sorted(unknown)}: update cases/demo.py."
+        )
+    extra = [f for name, f in fields.items() if name not in generated]
     extra_values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in extra)
-    columns = [fields[name].column for name in GENERATED] + [f.column for f in extra]
+    columns = [fields[name].column for name in generated] + [f.column for f in extra]
     if extra_values:
         rows = (row + extra_values for row in rows)
-    table = connection.ops.quote_name(Case._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -701,7 +711,7 @@ def _insert(rows: Iterator[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        adapt = _adapters([*(fields[name] for name in GENERATED), *extra])
+        adapt = _adapters([*(fields[name] for name in generated), *extra])
         placeholders = ", ".join(["%s"] * len(columns))
         # Only the model's own table and column names, quoted, are formatted into the SQL.
         sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"  # noqa: S608
@@ -728,3 +738,470 @@ def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
         return values
 
     return adapt
+
+
+# The legal clock of the demo cases -----------------------------------------------------------
+# Complaints, protection measures and follow-ups, drawn for each demo case from the seed and the
+# case's code alone, relative to its intake and its closing, and to the present: what has not
+# happened by now is still pending. A case gets them once: a rerun draws only for the demo cases
+# that have none (every case drawn gets at least one follow-up, so none is drawn twice).
+
+CLOCK_CHUNK = 20_000
+# Of the cases whose record says a complaint was filed (INTERPUSO_DENUNCIA), those whose
+# complaint is recorded in detail; some filed a second one (with the prosecutor, a court).
+COMPLAINT_RECORDED = 0.85
+SECOND_COMPLAINT = 0.15
+PLACE = {
+    "SAR": W({"police": 52, "peace_court": 22, "prosecutor": 14, "family_court": 12}),
+    "CEM": W({"police": 64, "prosecutor": 16, "family_court": 14, "peace_court": 6}),
+}
+FILED_BY = W({"victim": 58, "service": 27, "relative": 12, "other": 3})
+# The court's answer, by NIVEL_DE_RIESGO_VICTIMA ("none": no decision yet, or ever). Drawn from
+# what the generator never changes, so that a case draws the same whatever was stored since.
+OUTCOME = {
+    1: W({"granted": 62, "denied": 18, "none": 20}),
+    2: W({"granted": 72, "denied": 12, "none": 16}),
+    3: W({"granted": 82, "denied": 6, "none": 12}),
+}
+# Decisions within the 24 hours, by NIVEL_DE_RIESGO_VICTIMA (a severe risk is heard sooner).
+ON_TIME_SHARE = {1: 0.55, 2: 0.6, 3: 0.75}
+LATE_MEAN_HOURS = 60
+MEASURES_PER_COMPLAINT = W({1: 40, 2: 35, 3: 18, 4: 7})
+MEASURE_TYPE = W(
+    {"IMPEDIMENTO_ACERCAMIENTO": 30, "PROHIBICION_COMUNICACION": 25, "RETIRO_AGRESOR": 14,
+     "TRATAMIENTO_VICTIMA": 10, "TRATAMIENTO_AGRESOR": 6, "PROHIBICION_ARMAS": 4,
+     "ASIGNACION_ECONOMICA": 3, "PROHIBICION_RETIRO_HIJOS": 2, "ALBERGUE": 2, "OTRA": 2,
+     "INVENTARIO_BIENES": 1, "PROHIBICION_DISPONER_BIENES": 1}
+)  # fmt: skip
+EXECUTOR = {
+    "RETIRO_AGRESOR": "police", "IMPEDIMENTO_ACERCAMIENTO": "police",
+    "PROHIBICION_COMUNICACION": "police", "PROHIBICION_ARMAS": "police",
+    "PROHIBICION_RETIRO_HIJOS": "police", "INVENTARIO_BIENES": "judiciary",
+    "ASIGNACION_ECONOMICA": "judiciary", "PROHIBICION_DISPONER_BIENES": "judiciary",
+    "TRATAMIENTO_AGRESOR": "health", "TRATAMIENTO_VICTIMA": "health", "ALBERGUE": "shelter",
+    "OTRA": "service",
+}  # fmt: skip
+# Another measure of a complaint granted otherwise is sometimes denied.
+ONE_DENIED = 0.12
+GRANTED_LATER = [  # (days since the decision, up to; weights): measures end with time
+    (90, W({"granted": 57, "in_force": 40, "lifted": 3})),
+    (365, W({"in_force": 45, "granted": 30, "lifted": 15, "expired": 10})),
+    (10**9, W({"in_force": 20, "granted": 15, "lifted": 25, "expired": 40})),
+]
+NOTIFIED_SHARE = 0.85
+# A pending complaint this old is usually set aside by now (the rest are the forgotten ones).
+SET_ASIDE_AFTER = timedelta(days=45)
+SET_ASIDE_SHARE = 0.75
+SET_ASIDE_REASONS = (
+    "La persona desistió de la denuncia.",
+    "La fiscalía archivó la denuncia.",
+    "La denuncia se registró dos veces.",
+    "Las medidas se dictaron en otro proceso.",
+)
+FOLLOW_UPS_PER_CASE = W({1: 55, 2: 30, 3: 15})
+FOLLOW_UP_KIND = {
+    "SAR": W({"home_visit": 40, "call": 30, "accompaniment": 22, "other": 8}),
+    "CEM": W({"home_visit": 20, "call": 50, "accompaniment": 25, "other": 5}),
+}
+FOLLOW_UP_NOTES = {
+    "home_visit": "Visita domiciliaria de seguimiento.",
+    "call": "Llamada para saber cómo se encuentra la persona usuaria.",
+    "accompaniment": "Acompañamiento a la audiencia o diligencia.",
+    "other": "Coordinación con la red local de atención.",
+}
+CANCEL_REASONS = (
+    "La persona cambió de domicilio.",
+    "La persona pidió posponer el seguimiento.",
+    "Sin cobertura telefónica en la comunidad.",
+    "Se reprogramó para otra fecha.",
+)
+CANCELLED_SHARE = 0.1
+DONE_LATE = (0, 0, 0, 1, 2)  # days after the due date a follow-up is done
+# A follow-up of the last two weeks not yet marked done: overdue.
+RECENT_DAYS, RECENT_LEFT_PENDING = 14, 0.3
+# An open case whose follow-ups are all done has its next one scheduled (sometimes overdue).
+NEXT_FOLLOW_UP = 0.5
+NEXT_OVERDUE, NEXT_TODAY = 0.18, 0.05
+
+CASE_CLOCK_FIELDS = (
+    "pk", "code", "service_id", "created_at", "updated_at", "status", "complaint_filed",
+    "risk_level",
+)  # fmt: skip
+COMPLAINT_FIELDS = (
+    "case_id", "service_id", "filed_at", "place", "place_name", "filed_by", "reference",
+    "deadline", "settled_at", "set_aside_reason", "created_by_id", "created_at",
+)  # fmt: skip
+# A measure's values; its complaint's id is added after the case and service ids once known.
+MEASURE_FIELDS = (
+    "case_id", "service_id", "complaint_id", "measure_type", "court", "state", "decided_at",
+    "notified_on", "executed_by", "ended_on", "notes", "created_by_id", "created_at",
+    "updated_at",
+)  # fmt: skip
+FOLLOW_UP_FIELDS = (
+    "case_id", "service_id", "kind", "due_on", "notes", "done_on", "cancel_reason",
+    "closed_at", "closed_by_id", "created_by_id", "created_at",
+)  # fmt: skip
+
+
+@dataclass
+class ClockCounts:
+    complaints: int = 0
+    measures: int = 0
+    follow_ups: int = 0
+
+    def __iadd__(self, other: ClockCounts) -> ClockCounts:
+        self.complaints += other.complaints
+        self.measures += other.measures
+        self.follow_ups += other.follow_ups
+        return self
+
+
+@dataclass(frozen=True)
+class ClockPlace:
+    """What a service's complaints and measures are named after."""
+
+    kind: str  # "SAR" or "CEM"
+    district: str
+    province: str
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _between(moment: datetime, low: datetime, high: datetime) -> datetime:
+    return min(max(moment, low), high)
+
+
+def seed_legal_clock(
+    *, seed: int, services: Iterable[CareService], now: datetime | None = None
+) -> ClockCounts:
+    """Give the demo cases that have none their complaints, measures and follow-ups; then make
+    sure every service with open demo cases has something overdue of the last days and
+    something due today (`fresh_items`). Return what was added.
+
+    The rows go in bulk (COPY on PostgreSQL), 20,000 cases at a time, with the effects the
+    actions would have: a complaint settled at its earliest decision, or set aside with a
+    reason; the case's protective measures once one is granted. Closed cases have nothing
+    pending. Like the cases, these are generated data: no author, no audit entry.
+    """
+    from .clock import today as services_today
+
+    services = [s for s in services if s.kind in (CareService.Kind.SAR, CareService.Kind.CEM)]
+    now = _minute(now or timezone.now())
+    counts = ClockCounts()
+    if not services:
+        return counts
+    places = {
+        service.pk: ClockPlace(
+            "SAR" if service.kind == CareService.Kind.SAR else "CEM",
+            service.district.name,
+            service.district.province.name,
+        )
+        for service in CareService.objects.filter(pk__in=[s.pk for s in services]).select_related(
+            "district__province"
+        )
+    }
+    candidates = (
+        demo_cases(services)
+        .exclude(Exists(Complaint.objects.filter(case=OuterRef("pk"))))
+        .exclude(Exists(FollowUp.objects.filter(case=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list(*CASE_CLOCK_FIELDS)
+    )
+    with transaction.atomic():
+        last = 0
+        while chunk := list(candidates.filter(pk__gt=last)[:CLOCK_CHUNK]):
+            last = chunk[-1][0]
+            rows = ClockRows(seed=seed, now=now, places=places)
+            for case in chunk:
+                rows.draw(case)
+            counts += rows.store()
+        counts += fresh_items(seed=seed, services=services, now=now, today=services_today(now))
+    if connection.vendor == "postgresql" and counts.follow_ups >= 10_000:
+        # Fresh statistics, so that the pending lists are planned for the tables' real size.
+        with connection.cursor() as cursor:
+            for model in (Complaint, ProtectionMeasure, FollowUp):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return counts
+
+
+class ClockRows:
+    """The complaints, measures and follow-ups of a chunk of demo cases, as rows to insert.
+
+    Hot code (a million cases): the services' zone is read once and whole numbers are drawn
+    from `random()` (`randint` costs twice as much).
+    """
+
+    def __init__(self, *, seed: int, now: datetime, places: dict[int, ClockPlace]):
+        from . import clock
+
+        self.seed = seed
+        self.now = now
+        self.zone = clock.service_zone()
+        self.deadline = clock.deadline_for(now) - now
+        self.today = self.day(now)
+        self.places = places
+        # (complaint row, [measure rows without the complaint's id])
+        self.complaints: list[tuple[tuple, list[tuple]]] = []
+        self.follow_ups: list[tuple] = []
+        # Cases that now have a measure granted: the person has protective measures.
+        self.protected: set[int] = set()
+
+    def day(self, moment: datetime) -> date:
+        """The services' date of `moment` (America/Lima)."""
+        return moment.astimezone(self.zone).date()
+
+    def midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.zone)
+
+    def draw(self, case: tuple) -> None:
+        pk, code, service_id, created, updated, status, filed, _risk = case
+        rng = random.Random(f"{self.seed}:clock:{code}")
+        r = rng.random
+        place = self.places[service_id]
+        closed = status == Case.Status.CLOSED
+        # Nothing happens after a case was closed (its last change), nor after now.
+        horizon = max(min(updated, self.now), created) if closed else self.now
+        if filed and r() < COMPLAINT_RECORDED:
+            # Filed with the police before coming to the service, or accompanied by it after.
+            first = _minute(min(created + timedelta(hours=r() * 120 - 48), horizon))
+            filings = [first]
+            if r() < SECOND_COMPLAINT:
+                second = _minute(first + timedelta(days=1 + r() * 39))
+                if second <= horizon:
+                    filings.append(second)
+            for filed_at in filings:
+                self.complaint(rng, case, place, filed_at, horizon, closed)
+        self.follow_ups_of(rng, case, place, horizon, closed)
+
+    def complaint(self, rng, case, place, filed_at, horizon, closed) -> None:
+        pk, _code, service_id, created, _updated, _status, _filed, risk = case
+        r = rng.random
+        deadline = filed_at + self.deadline
+        where = PLACE[place.kind](rng)
+        name = ""
+        if r() < 0.85:
+            name = {
+                "police": f"Comisaría PNP {place.district}",
+                "prosecutor": f"Fiscalía Provincial de Familia de {place.province}",
+                "family_court": f"Juzgado de Familia de {place.province}",
+                "peace_court": f"Juzgado de Paz de {place.district}",
+            }[where]
+        reference = f"{100 + int(r() * 9900)}-{self.day(filed_at).year}" if r() < 0.75 else ""
+        recorded = min(max(filed_at, created) + timedelta(minutes=5 + int(r() * 595)), horizon)
+        outcome = OUTCOME.get(risk, OUTCOME[2])(rng)
+        decided_at = None
+        if outcome != "none":
+            if r() < ON_TIME_SHARE.get(risk, 0.6):
+                hours = 1.5 + r() * 22.5
+            else:
+                hours = 24 + min(rng.expovariate(1 / LATE_MEAN_HOURS), 45 * 24)
+            decided_at = _minute(filed_at + timedelta(hours=hours))
+            if decided_at > horizon:
+                decided_at = None  # not decided yet: still waiting
+        settled_at, reason = decided_at, ""
+        if decided_at is None and (
+            closed or (deadline < self.now - SET_ASIDE_AFTER and r() < SET_ASIDE_SHARE)
+        ):
+            limit = horizon if closed else self.now
+            later = deadline if not closed else filed_at
+            settled_at = _minute(min(later + timedelta(days=1 + r() * 29), limit))
+            reason = SET_ASIDE_REASONS[int(r() * len(SET_ASIDE_REASONS))]
+        count = 0 if decided_at is None and r() < 0.1 else MEASURES_PER_COMPLAINT(rng)
+        kinds: list[str] = []
+        while len(kinds) < count:
+            kind = MEASURE_TYPE(rng)
+            if kind not in kinds:
+                kinds.append(kind)
+        court = ""
+        if decided_at is not None:
+            court = (
+                f"Juzgado de Familia de {place.province}"
+                if r() < 0.8
+                else f"Juzgado de Paz Letrado de {place.district}"
+            )
+        decided_on = self.day(decided_at) if decided_at else None
+        measures = []
+        for index, kind in enumerate(kinds):
+            notified = ended = None
+            if decided_at is None:
+                state = "requested"
+            elif outcome == "denied" or (index and r() < ONE_DENIED):
+                state = "denied"
+            else:
+                state = _by_age(GRANTED_LATER, (self.now - decided_at).days)(rng)
+                if state in ("lifted", "expired"):
+                    ended = min(decided_on + timedelta(days=20 + int(r() * 381)), self.today)
+                if r() < NOTIFIED_SHARE:
+                    notified = min(decided_on + timedelta(days=int(r() * 4)), self.today)
+                self.protected.add(pk)
+            executor = EXECUTOR[kind] if state in GRANTED_STATES else ""
+            updated = min(max(recorded, decided_at or recorded), self.now)
+            measure = (kind, court, state, decided_at, notified, executor, ended, "", None)
+            measures.append((pk, service_id, *measure, recorded, updated))
+        filed_by = FILED_BY(rng)
+        complaint = (filed_at, where, name, filed_by, reference, deadline, settled_at, reason)
+        self.complaints.append(((pk, service_id, *complaint, None, recorded), measures))
+
+    def follow_ups_of(self, rng, case, place, horizon, closed) -> None:
+        pk, _code, service_id, created, *_rest = case
+        r = rng.random
+        kinds = FOLLOW_UP_KIND[place.kind]
+        scheduled = _minute(min(created + timedelta(minutes=10 + int(r() * 231)), horizon))
+        last_day = self.day(horizon)
+        recent = self.today - timedelta(days=RECENT_DAYS)
+        pending = False
+        for _ in range(FOLLOW_UPS_PER_CASE(rng)):
+            due = self.day(scheduled) + timedelta(days=3 + int(r() * 19))
+            if closed:
+                # A closed case's follow-ups were all done or cancelled before it closed.
+                last = due >= last_day
+                due = min(due, last_day)
+                scheduled = self.follow_up(rng, pk, service_id, kinds, due, scheduled, horizon)
+                if last:
+                    break
+                continue
+            if due >= self.today or (due >= recent and r() < RECENT_LEFT_PENDING):
+                self.follow_up(rng, pk, service_id, kinds, due, scheduled, None)
+                pending = True
+                break
+            scheduled = self.follow_up(rng, pk, service_id, kinds, due, scheduled, horizon)
+        if not closed and not pending and r() < NEXT_FOLLOW_UP:
+            draw = r()
+            if draw < NEXT_OVERDUE:
+                offset = -1 - int(r() * 12)
+            elif draw < NEXT_OVERDUE + NEXT_TODAY:
+                offset = 0
+            else:
+                offset = 1 + int(r() * 30)
+            due = max(self.today + timedelta(days=offset), self.day(scheduled))
+            start = self.midnight(due) - timedelta(days=3 + r() * 17)
+            start = _minute(_between(start, scheduled, self.now))
+            self.follow_up(rng, pk, service_id, kinds, due, start, None)
+
+    def follow_up(self, rng, pk, service_id, kinds, due, scheduled, settle_by) -> datetime:
+        """Add a follow-up due on `due`; done or cancelled by `settle_by` unless that is None
+        (pending). Return when it was settled (the next one is scheduled then)."""
+        r = rng.random
+        kind = kinds(rng)
+        notes = FOLLOW_UP_NOTES[kind] if r() < 0.4 else ""
+        done_on = closed_at = None
+        reason = ""
+        if settle_by is not None:
+            if r() < CANCELLED_SHARE:
+                reason = CANCEL_REASONS[int(r() * len(CANCEL_REASONS))]
+                moment = self.midnight(due) + timedelta(hours=r() * 60 - 48)
+            else:
+                done_on = due + timedelta(days=DONE_LATE[int(r() * len(DONE_LATE))])
+                done_on = max(min(done_on, self.day(settle_by)), self.day(scheduled))
+                moment = self.midnight(done_on) + timedelta(hours=9 + r() * 9)
+            closed_at = _minute(_between(moment, scheduled, settle_by))
+        self.follow_ups.append(
+            (pk, service_id, kind, due, notes, done_on, reason, closed_at, None, None, scheduled)
+        )
+        return closed_at or scheduled
+
+    def store(self) -> ClockCounts:
+        """Insert the rows; a complaint's measures once its id is known."""
+        counts = ClockCounts(complaints=len(self.complaints), follow_ups=len(self.follow_ups))
+        if self.complaints:
+            case_ids = [row[0] for row, _measures in self.complaints]
+            before = Complaint.objects.aggregate(last=Max("pk"))["last"] or 0
+            _insert(iter([row for row, _measures in self.complaints]), Complaint, COMPLAINT_FIELDS)
+            # The ids follow the order of the rows (one COPY or INSERT in one transaction).
+            stored = list(
+                Complaint.objects.filter(
+                    pk__gt=before, case_id__gte=case_ids[0], case_id__lte=case_ids[-1]
+                )
+                .order_by("pk")
+                .values_list("pk", "case_id")
+            )
+            if [case for _pk, case in stored] != case_ids:
+                raise RuntimeError("Demo complaints were stored out of order: run seed_demo again.")
+            measures = [
+                (*measure[:2], complaint, *measure[2:])
+                for (complaint, _case), (_row, rows) in zip(stored, self.complaints, strict=True)
+                for measure in rows
+            ]
+            _insert(iter(measures), ProtectionMeasure, MEASURE_FIELDS)
+            counts.measures = len(measures)
+        if self.follow_ups:
+            _insert(iter(self.follow_ups), FollowUp, FOLLOW_UP_FIELDS)
+        protected = sorted(self.protected)
+        for start in range(0, len(protected), 500):
+            Case.objects.filter(pk__in=protected[start : start + 500]).exclude(
+                protective_measures=True
+            ).update(protective_measures=True)
+        return counts
+
+
+def fresh_items(
+    *, seed: int, services: Sequence[CareService], now: datetime, today: date
+) -> ClockCounts:
+    """Make sure every service with open demo cases has, pending, a follow-up due today, one
+    overdue since the last week and a complaint overdue since the last week: "Mis pendientes"
+    and the reports are never empty in the demo, whatever day it is. Each is added only if
+    missing (a rerun the same day adds none) and drawn from the seed, the service and the day.
+    """
+    from . import clock
+
+    counts = ClockCounts()
+    week_ago = today - timedelta(days=7)
+    for service in services:
+        open_cases = list(
+            demo_cases([service])
+            .exclude(status=Case.Status.CLOSED)
+            .order_by("-intake_date", "code")
+            .values_list("pk", "created_at", "complaint_filed")[:50]
+        )
+        if not open_cases:
+            continue
+        rng = random.Random(f"{seed}:clock:{service.code}:{today.isoformat()}")
+        kinds = FOLLOW_UP_KIND["SAR" if service.kind == CareService.Kind.SAR else "CEM"]
+        pending = FollowUp.objects.filter(service=service, closed_at__isnull=True)
+        wanted = []
+        if not pending.filter(due_on=today).exists():
+            wanted.append(today)
+        if not pending.filter(due_on__gte=week_ago, due_on__lt=today).exists():
+            wanted.append(today - timedelta(days=rng.randint(1, 6)))
+        rows = []
+        for due in wanted:
+            # A case that existed when the follow-up was scheduled, a few days before it.
+            fitting = [
+                (pk, created) for pk, created, _filed in open_cases if clock.today(created) <= due
+            ]
+            if not fitting:
+                continue
+            pk, created = rng.choice(fitting)
+            start = clock.start_of_day(due) - timedelta(days=rng.uniform(2, 10))
+            scheduled = _minute(_between(start, created, now))
+            kind = kinds(rng)
+            notes = FOLLOW_UP_NOTES[kind]
+            rows.append((pk, service.pk, kind, due, notes, None, "", None, None, None, scheduled))
+        if rows:
+            _insert(iter(rows), FollowUp, FOLLOW_UP_FIELDS)
+            counts.follow_ups += len(rows)
+        complaints = Complaint.objects.filter(service=service, settled_at__isnull=True)
+        if not complaints.filter(deadline__gte=now - timedelta(days=7), deadline__lt=now).exists():
+            # Preferably a case whose record says a complaint was filed (whose flag stays).
+            filed = [case for case in open_cases if case[2]] or open_cases
+            pk, _created, _filed = rng.choice(filed)
+            filed_at = _minute(now - timedelta(hours=24 + rng.uniform(1, 60)))
+            complaint = Complaint.objects.create(
+                case_id=pk,
+                service=service,
+                filed_at=filed_at,
+                place="police",
+                filed_by=FILED_BY(rng),
+                deadline=clock.deadline_for(filed_at),
+            )
+            kinds_asked = {MEASURE_TYPE(rng) for _ in range(2)}
+            ProtectionMeasure.objects.bulk_create(
+                ProtectionMeasure(case_id=pk, service=service, complaint=complaint, measure_type=k)
+                for k in sorted(kinds_asked)
+            )
+            Case.objects.filter(pk=pk).exclude(complaint_filed=True).update(complaint_filed=True)
+            counts.complaints += 1
+            counts.measures += len(kinds_asked)
+    return counts

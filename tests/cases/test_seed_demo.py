@@ -6,13 +6,21 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Count, F, Min
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import rules
+from cases import clock, rules
 from cases.actions import allocate_case_numbers, case_code, log_case_view, open_case
-from cases.demo import seed_cases
-from cases.models import AuditEntry, Case, CaseSequence
+from cases.demo import ClockCounts, seed_cases, seed_legal_clock
+from cases.models import (
+    AuditEntry,
+    Case,
+    CaseSequence,
+    Complaint,
+    FollowUp,
+    ProtectionMeasure,
+)
 from services.models import CareService, Community, StaffAssignment
 from services.scopes import scope_for
 
@@ -115,8 +123,15 @@ def case_snapshot():
 
 
 def forget_cases():
+    forget_legal_clock()
     Case.objects.all().delete()
     CaseSequence.objects.all().delete()
+
+
+def forget_legal_clock():
+    ProtectionMeasure.objects.all().delete()
+    Complaint.objects.all().delete()
+    FollowUp.objects.all().delete()
 
 
 def age_on(born: date, day: date) -> int:
@@ -390,3 +405,184 @@ def test_the_demo_has_shelters_with_residents_and_a_rerun_adds_none(db, demo_pas
     seed()
 
     assert (Shelter.objects.count(), Stay.objects.count()) == (shelters, stays)
+
+
+# The legal clock of the demo cases: complaints, protection measures, follow-ups
+
+
+def clock_snapshot(cases=None):
+    """Every complaint, measure and follow-up (of `cases`, if given), in a comparable form."""
+    rows = []
+    for model, fields in (
+        (Complaint, COMPLAINT_SNAPSHOT),
+        (ProtectionMeasure, MEASURE_SNAPSHOT),
+        (FollowUp, FOLLOW_UP_SNAPSHOT),
+    ):
+        queryset = model.objects.all() if cases is None else model.objects.filter(case__in=cases)
+        rows.append(sorted(queryset.values_list("case__code", *fields)))
+    return rows
+
+
+COMPLAINT_SNAPSHOT = (
+    "filed_at", "place", "place_name", "filed_by", "reference", "deadline", "settled_at",
+    "set_aside_reason",
+)  # fmt: skip
+MEASURE_SNAPSHOT = (
+    "complaint__filed_at", "measure_type", "state", "decided_at", "notified_on", "ended_on",
+    "court", "executed_by",
+)  # fmt: skip
+FOLLOW_UP_SNAPSHOT = ("kind", "due_on", "done_on", "cancel_reason", "closed_at", "created_at")
+
+
+def test_the_demo_caseworker_has_items_overdue_of_the_last_days_and_due_today(db, demo_password):
+    seed(cases=2000)
+    caseworker = get_user_model().objects.get(username="caseworker")
+    (service,) = scope_for(caseworker).service_ids
+
+    pending = clock.pending_items(services=[service])
+
+    today = clock.today()
+    last_days = [item for item in pending.items if today - timedelta(days=7) <= item.due_on]
+    assert pending.due_today >= 1
+    assert any(item.overdue and item.kind == "follow_up" for item in last_days)
+    assert any(item.overdue and item.kind == "complaint" for item in last_days)
+    # So has every service with open cases.
+    for other in CareService.objects.filter(kind__in=["SAR", "CEM"]):
+        if Case.objects.filter(service=other).exclude(status=Case.Status.CLOSED).exists():
+            assert clock.pending_items(services=[other]).overdue, other.code
+
+
+def test_the_legal_clock_of_the_demo_keeps_every_rule_and_invariant(db, demo_password):
+    seed(cases=1000)
+    now = timezone.now()
+
+    closed = Case.objects.filter(status=Case.Status.CLOSED)
+    assert closed.exists()
+    assert not Complaint.objects.filter(case__in=closed, settled_at__isnull=True).exists()
+    assert not FollowUp.objects.filter(case__in=closed, closed_at__isnull=True).exists()
+    earliest = dict(
+        ProtectionMeasure.objects.filter(decided_at__isnull=False)
+        .values("complaint")
+        .annotate(earliest=Min("decided_at"))
+        .values_list("complaint", "earliest")
+    )
+    for complaint in Complaint.objects.select_related("case"):
+        complaint.full_clean(exclude=["created_by"])
+        values = {f: getattr(complaint, f) for f in ("filed_at", "place", "filed_by", "place_name")}
+        assert rules.complaint_problems(values, now=now) == [], complaint.pk
+        assert complaint.deadline == clock.deadline_for(complaint.filed_at)
+        assert complaint.case.complaint_filed is True
+        if complaint.set_aside_reason:
+            assert complaint.settled_at is not None and complaint.pk not in earliest
+        else:
+            # Settled at its earliest decision; pending while none.
+            assert complaint.settled_at == earliest.get(complaint.pk), complaint.pk
+    fields = ("measure_type", "state", "decided_at", "notified_on", "ended_on", "court")
+    for measure in ProtectionMeasure.objects.select_related("complaint", "case"):
+        measure.full_clean(exclude=["created_by"])
+        values = {f: getattr(measure, f) for f in (*fields, "executed_by", "notes")}
+        filed_at = measure.complaint.filed_at
+        assert rules.measure_problems(values, complaint_filed_at=filed_at, now=now) == []
+        assert measure.case_id == measure.complaint.case_id
+        if measure.was_granted:
+            assert measure.case.protective_measures is True, measure.case.code
+    for follow_up in FollowUp.objects.all():
+        follow_up.full_clean(exclude=["created_by", "closed_by"])
+        assert clock.today(follow_up.created_at) <= follow_up.due_on
+        assert follow_up.created_at <= now
+        if follow_up.done_on:
+            scheduled = follow_up.created_at
+            assert not rules.follow_up_done_problems(
+                follow_up.done_on, scheduled_at=scheduled, now=now
+            )
+
+
+def test_the_legal_clock_of_the_demo_looks_like_the_work(db, demo_password):
+    seed(cases=1000)
+    cases = Case.objects.count()
+    complaints = Complaint.objects.all()
+    measures = ProtectionMeasure.objects.all()
+    follow_ups = FollowUp.objects.all()
+    today = clock.today()
+
+    assert 0.25 < Case.objects.filter(complaints__isnull=False).distinct().count() / cases < 0.45
+    granted = measures.filter(state__in=rules.GRANTED_STATES).count()
+    assert granted > measures.count() / 2
+    assert measures.filter(state="denied").exists()
+    assert measures.filter(state="requested", complaint__settled_at__isnull=True).exists()
+    assert complaints.filter(settled_at__isnull=True).exists()
+    assert complaints.exclude(set_aside_reason="").exists()
+    decided = complaints.filter(set_aside_reason="", settled_at__isnull=False)
+    on_time = decided.filter(settled_at__lte=F("deadline")).count()
+    assert 0.4 < on_time / decided.count() < 0.85  # some late
+    several = complaints.annotate(n=Count("measures")).filter(n__gt=1).count()
+    assert several > complaints.count() / 4
+    assert follow_ups.filter(done_on__isnull=False).count() > follow_ups.count() / 2
+    assert follow_ups.exclude(cancel_reason="").exists()
+    assert follow_ups.filter(closed_at__isnull=True, due_on__gt=today).exists()
+    assert follow_ups.filter(closed_at__isnull=True, due_on__lt=today).exists()
+    # Generated data: nobody's change.
+    assert not AuditEntry.objects.exists()
+    assert not complaints.filter(created_by__isnull=False).exists()
+
+
+def test_the_legal_clock_is_drawn_once_per_case_and_the_same_for_the_same_seed(db, demo_password):
+    seed(seed=4)
+    services = list(CareService.objects.all())
+    now = timezone.now()
+    seed_cases(count=300, seed=4, services=services)
+
+    first = seed_legal_clock(seed=4, services=services, now=now)
+    snapshot = clock_snapshot()
+
+    assert first.complaints and first.measures and first.follow_ups
+    assert seed_legal_clock(seed=4, services=services, now=now) == ClockCounts()
+    assert clock_snapshot() == snapshot
+    assert "0 complaints, 0 protection measures and 0 follow-ups added" in seed(seed=4)
+    # The same seed from scratch, at the same moment: the same complaints, measures, follow-ups.
+    forget_cases()
+    seed_cases(count=300, seed=4, services=services)
+    seed_legal_clock(seed=4, services=services, now=now)
+    assert clock_snapshot() == snapshot
+
+    # More cases: only the new ones get theirs.
+    before = list(Case.objects.values_list("pk", flat=True))
+    seed_cases(count=400, seed=4, services=services)
+    added = seed_legal_clock(seed=4, services=services, now=now)
+    assert added.follow_ups >= 100
+    assert clock_snapshot(before) == snapshot
+
+
+def test_the_legal_clock_is_written_in_bulk_never_one_query_per_case(db, demo_password):
+    seed(seed=5)
+    services = list(CareService.objects.all())
+    seed_cases(count=3000, seed=5, services=services)
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = seed_legal_clock(seed=5, services=services)
+
+    assert counts.follow_ups >= 3000
+    # A few queries per chunk of cases, and a few per service for today's items.
+    assert len(queries.captured_queries) < 40 + 10 * len(services)
+
+
+def test_bench_pending_times_the_busiest_services_list_and_a_naive_query(db, demo_password):
+    seed(cases=300)
+    busiest = max(
+        CareService.objects.filter(kind__in=["SAR", "CEM"]),
+        key=lambda service: (clock.pending_count(services=[service.pk]), service.code),
+    )
+    out = StringIO()
+
+    call_command("bench_pending", runs=2, stdout=out)
+
+    printed = out.getvalue()
+    assert f"service {busiest.code}" in printed
+    assert f"page GET /pending/?service={busiest.code}" in printed
+    assert "cases.clock.pending_items" in printed and "naive SQL" in printed
+    assert re.search(r"ratio page / naive: \d+\.\d\d; goal \(under 50 ms\)", printed)
+    # The service had no caseworker: the bench logged in its own, assigned to it.
+    if not StaffAssignment.objects.filter(service=busiest, user__username="caseworker").exists():
+        assert StaffAssignment.objects.filter(
+            service=busiest, user__username="bench-pending", role="caseworker"
+        ).exists()

@@ -269,10 +269,10 @@ def test_a_header_that_is_not_csv_is_a_clear_error(db, tmp_path):
 
 def test_every_app_registers_its_kinds_when_django_starts():
     # The command and the admin offer what the apps' AppConfig.ready registered.
-    assert importer_kinds() == ["activities", "cases", "services", "stays"]
+    assert importer_kinds() == ["activities", "cases", "measures", "services", "stays"]
     assert sorted(importers.SERVICE_KINDS) == ["CAI", "CEM", "HRT", "SAR"]
     with pytest.raises(CommandError, match="invalid choice"):
-        call_command("import_csv", "--kind", "measures", "x.csv")
+        call_command("import_csv", "--kind", "referrals", "x.csv")
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from services.csvimport import (
 
 class Command(BaseCommand):
     help = (
-        "Import services, cases, stays or community activities from a CSV file "
-        "(UTF-8 or Latin-1, comma or semicolon). "
+        "Import services, cases, stays, community activities or protection measures from a "
+        "CSV file (UTF-8 or Latin-1, comma or semicolon). "
         "All-or-nothing unless --skip-invalid."
     )
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from activities.demo import demo_activities, seed_activities
-from cases.demo import demo_cases, seed_cases
+from cases.demo import demo_cases, seed_cases, seed_legal_clock
 from services.demo import DEMO_REGIONS, seed_network, seed_users
 from services.models import CareService, District
 from shelters.demo import seed_shelters, seed_stays
@@ -21,7 +21,8 @@ class Command(BaseCommand):
         "Build a realistic demo network with shelters and their residents, one demo login per "
         "role and synthetic cases; "
         "idempotent: --cases N makes sure the demo SARs and CEMs hold N synthetic cases "
-        "(only the missing ones are added, so a rerun with the same N adds none)."
+        "(only the missing ones are added, so a rerun with the same N adds none), with their "
+        "complaints, protection measures and follow-ups."
     )
 
     def add_arguments(self, parser):
@@ -85,6 +86,17 @@ class Command(BaseCommand):
                     f"Demo cases: {added} added in {elapsed:.1f} s ({total} in the demo network)."
                 )
             )
+        # Every run: the demo cases without them get complaints, measures and follow-ups, and
+        # each service something overdue of the last days and due today.
+        started = time.perf_counter()
+        clock = seed_legal_clock(seed=seed, services=services)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo legal clock: {clock.complaints} complaints, {clock.measures} protection "
+                f"measures and {clock.follow_ups} follow-ups added in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
+        )
         self.stdout.write(f"Demo logins (password: {password}):")
         for demo in users.values():
             self.stdout.write(f"  {demo.username:<11} {demo.description}")
