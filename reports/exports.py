@@ -58,6 +58,11 @@ class Report:
         """The cells to hide, audited."""
         return disclosure.protect(self.table(self.data))
 
+    def hidden(self) -> list:
+        """The JSON pointers of what the files hide: the hidden cells they carry, and the
+        statistics withheld (`tables.hidden_pointers`)."""
+        return tables.hidden_pointers(self.protection())
+
 
 def answer(
     request,
@@ -98,10 +103,11 @@ def answer(
 def download(report: Report, filters: ReportFilters, fmt: str) -> HttpResponse:
     """A report's file (json, csv or xlsx): the numbers as they may leave the system.
 
-    JSON keeps every key of the contract, with each hidden count null, and adds `hidden`, the
-    JSON pointers of the hidden counts (an empty list if none); CSV and XLSX write `X`.
+    JSON keeps every key of the contract, with each hidden count (or withheld statistic, such
+    as a median) null, and adds `hidden`, their JSON pointers in the order of the document (an
+    empty list if none); CSV and XLSX write `X`.
     """
-    hidden = report.protection().hidden_keys()
+    hidden = report.hidden()
     if fmt == "json":
         return JsonResponse({**tables.masked(report.data, hidden, None), HIDDEN_KEY: hidden})
     shown = tables.masked(report.data, hidden, disclosure.HIDDEN)

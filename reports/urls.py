@@ -11,5 +11,6 @@ urlpatterns = [
     path("network/", views.network, name="network"),
     path("cases/", views.cases, name="cases"),
     path("activities/", views.activities, name="activities"),
+    path("protection/", views.protection, name="protection"),
     path("open-data/", views.open_data, name="open_data"),
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from cases import clock
 from services.decorators import scope_required
 from services.queries import services_visible_to
 
@@ -55,6 +56,15 @@ SHELTER_LABELS = {
     "boys": gettext_lazy("Boys"),
     "men": gettext_lazy("Men"),
     "stays": gettext_lazy("Stays"),
+}
+
+# The figures of the legal clock, in the order of the page and the files.
+PROTECTION_LABELS = {
+    "complaints": gettext_lazy("Complaints filed in the period"),
+    "measures_granted": gettext_lazy("Protection measures granted for them"),
+    "granted_within_deadline": gettext_lazy("Granted within the deadline"),
+    "median_hours_to_measure": gettext_lazy("Median hours from complaint to measure"),
+    "overdue_now": gettext_lazy("Complaints overdue now (filed on any date)"),
 }
 
 
@@ -162,6 +172,44 @@ def activities_report(services, filters, dimension: str) -> Report:
     )
 
 
+def protection_report(services, filters, *, now=None) -> Report:
+    """The legal clock: one row per figure, then one per type of measure (code, label, value).
+
+    The page adds the measures granted late (a difference of two figures, not a key of the
+    contract) and the deadline in force; the files carry only the contract's figures.
+    """
+    data = queries.protection(services, filters, now=now)
+
+    def rows(data):
+        figures = [[key, label, data[key]] for key, label in PROTECTION_LABELS.items()]
+        by_type = [
+            [row["key"], _("Measures granted: %(type)s") % {"type": row["label"]}, row["count"]]
+            for row in data["by_type"]
+        ]
+        return figures + by_type
+
+    def page():
+        late = data["measures_granted"] - data["granted_within_deadline"]
+        title = _("Protection measures granted, by type")
+        return {
+            "figures": [(key, data[key], label) for key, label in PROTECTION_LABELS.items()],
+            "granted_late": late,
+            "deadline_hours": clock.deadline_hours(),
+            "chart": bar_chart(data["by_type"], title=title),
+            "chart_title": title,
+        }
+
+    return Report(
+        title=_("Protection measures and the legal deadline"),
+        sheet=_("Protection measures"),
+        data=data,
+        header=[_("Code"), _("Figure"), _("Value")],
+        rows=rows,
+        table=tables.protection,
+        page=page,
+    )
+
+
 @never_cache
 @scope_required(reads_reports)
 def index(request):
@@ -245,6 +293,17 @@ def activities(request):
     }
     return exports.answer(
         request, form, template="reports/activities.html", build=build, context=context
+    )
+
+
+@never_cache
+@scope_required(reads_reports)
+def protection(request):
+    def build(filters):
+        return protection_report(services_visible_to(request.user), filters)
+
+    return exports.answer(
+        request, _filter_form(request), template="reports/protection.html", build=build
     )
 
 

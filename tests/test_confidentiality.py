@@ -44,7 +44,7 @@ def everything_but_the_shelter_pages(case):
         "/reports/",
         *[
             f"/reports/{name}/?year=2023&format={fmt}"
-            for name in ("rural-coverage", "shelters", "network")
+            for name in ("rural-coverage", "shelters", "network", "protection")
             for fmt in ("", "json", "csv")
         ],
         *[

@@ -323,7 +323,7 @@ TARGETS = [
             nothing,
             REPORT_FIELDS,
         )
-        for name in ("cases", "shelters", "network", "rural-coverage")
+        for name in ("cases", "shelters", "network", "rural-coverage", "protection")
     ),
     Target("open-data", "get", "", fixed("/reports/open-data/"), nothing, ("year",)),
     Target(

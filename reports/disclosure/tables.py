@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .control import Table
+from .control import MIN_SHOWN, Protection, Table
 
 
 @dataclass
@@ -38,6 +38,85 @@ class ActivityTable(Table):
     def primary(self) -> frozenset[int]:
         small = super().primary()
         return small | frozenset(people for count, people in self.pairs if count in small)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A value of a file that is not a count: a median (or another order statistic) of the
+    `basis` values (a cell counting them), which may be read against a threshold that `split`
+    (cells counting the values on each side of it) divides them by."""
+
+    key: str
+    basis: int
+    split: tuple[int, ...] = ()
+    # The number of cells declared before it: it is listed among the hidden after them, in the
+    # order of the document.
+    position: int = 0
+
+
+@dataclass
+class DerivedTable(Table):
+    """A table whose file also lets a reader work out cells it does not carry, and carries
+    values that are not counts.
+
+    - `implied` cells are not in the file, but a reader works them out from cells that are (a
+      difference): the audit treats them as shown unless hidden, so a small one is protected
+      like a count shown, and they are never listed as hidden (they are never written).
+    - `statistics` (a median) are withheld (null, X, and listed as hidden) when they would tell
+      about too few values or narrow a hidden count: see `withholds`.
+    """
+
+    implied: set[int] = field(default_factory=set)
+    statistics: list[Statistic] = field(default_factory=list)
+
+    def implied_cell(self, key: str, value: int) -> int:
+        cell = self.cell(key, value)
+        self.implied.add(cell)
+        return cell
+
+    def statistic(self, key: str, *, basis: int, split: Iterable[int] = ()) -> None:
+        """Add a statistic, declared where it stands in the document (after the cells so far)."""
+        self.statistics.append(Statistic(key, basis, tuple(split), position=len(self.values)))
+
+    def withholds(self, statistic: Statistic, hidden: frozenset[int]) -> bool:
+        """Withhold a statistic of 1 to 4 values: it is one of them, or near it; and one of a
+        hidden count (of no value, shown as 0, there is nothing to withhold). Which side of the
+        threshold a median falls tells whether at least half the values are on that side: with
+        fewer than 10 values, that would pin a hidden count of one side near 0 (or near all of
+        them), so it is withheld whenever a cell of the split is hidden. From 10 values, half
+        of them is 5 or more, and a hidden count from 1 to 4 can still be 0 or 5 or more."""
+        count = self.values[statistic.basis]
+        if statistic.basis in hidden:
+            return True
+        if count < MIN_SHOWN:
+            return count > 0  # of no value at all there is no statistic to withhold
+        return count < 2 * MIN_SHOWN and any(cell in hidden for cell in statistic.split)
+
+    def published(self) -> list[int]:
+        return [cell for cell in range(len(self.values)) if cell not in self.implied]
+
+    def hidden_pointers(self, hidden: frozenset[int]) -> list[str]:
+        """The hidden cells the file carries and the statistics it withholds, in the order of
+        the document."""
+        listed = [(cell, 0, self.keys[cell]) for cell in hidden if cell not in self.implied]
+        listed += [(s.position, -1, s.key) for s in self.statistics if self.withholds(s, hidden)]
+        return [key for _position, _order, key in sorted(listed)]
+
+
+def hidden_pointers(protection: Protection) -> list:
+    """What a file lists as hidden (and masks): its hidden cells that it carries, and the
+    statistics it withholds."""
+    table = protection.table
+    if isinstance(table, DerivedTable):
+        return table.hidden_pointers(protection.hidden)
+    return protection.hidden_keys()
+
+
+def published_cells(table: Table) -> list[int]:
+    """The cells a file carries (not those a reader only works out)."""
+    if isinstance(table, DerivedTable):
+        return table.published()
+    return list(range(len(table.values)))
 
 
 def pointer(*tokens) -> str:
@@ -133,6 +212,35 @@ def activities(data: dict) -> Table:
     table.relate(counts, total)
     table.relate(people, participants_total)
     table.pair(total, participants_total)
+    return table
+
+
+def protection(data: dict) -> DerivedTable:
+    """The legal clock. The measures granted by type add up to `measures_granted` (each has one
+    type). Those granted within the deadline and those granted after it add up to it too; the
+    file does not carry the late ones, but anyone subtracts them, so they are an implied cell:
+    a difference from 1 to 4 is protected like a count shown. `complaints` and `overdue_now`
+    count complaints, related to nothing here (a complaint may have no measure or several, and
+    the overdue ones are of any filing date). The median of the hours to the measures granted
+    is a statistic of `measures_granted` values, read against the deadline that
+    `granted_within_deadline` and the late ones split them by (`DerivedTable.withholds`)."""
+    table = DerivedTable()
+    table.cell(pointer("complaints"), data["complaints"])
+    granted = table.cell(pointer("measures_granted"), data["measures_granted"])
+    within = table.cell(pointer("granted_within_deadline"), data["granted_within_deadline"])
+    late = table.implied_cell(
+        pointer("granted_after_deadline"),
+        data["measures_granted"] - data["granted_within_deadline"],
+    )
+    table.relate([within, late], granted)
+    median = pointer("median_hours_to_measure")
+    table.statistic(median, basis=granted, split=(within, late))
+    table.cell(pointer("overdue_now"), data["overdue_now"])
+    by_type = [
+        table.cell(pointer("by_type", i, "count"), row["count"])
+        for i, row in enumerate(data["by_type"])
+    ]
+    table.relate(by_type, granted)
     return table
 
 

@@ -9,6 +9,7 @@ REPORTS = [
     "/reports/network/",
     "/reports/cases/?by=sex",
     "/reports/activities/?by=type",
+    "/reports/protection/",
     "/reports/open-data/?year=2023",
 ]
 

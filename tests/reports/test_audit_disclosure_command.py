@@ -45,9 +45,9 @@ def test_the_control_leaves_nothing_recoverable(the_issues_row):
     output = run()
     assert "Total time:" in output
     every = figures(output, "ALL files")
-    # open data; the downloads (3 reports, 8 case and 4 activity breakdowns) of the country and
+    # open data; the downloads (4 reports, 8 case and 4 activity breakdowns) of the country and
     # of its 2 regions
-    assert every["files"] == 1 + 3 * (3 + 8 + 4)
+    assert every["files"] == 1 + 3 * (4 + 8 + 4)
     assert every["hidden cells"] > 0
     assert every["recoverable by LP"] == 0
     assert every["narrower than [0,5]"] == 0

@@ -3,12 +3,14 @@ Spanish headers, sheet names and file names; bad parameters answer 400 in the fo
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
+from cases.actions import file_complaint, record_measure
 from reports.views import ACTIVITY_DIMENSION_LABELS, DIMENSION_LABELS
 from tests.activities.factories import ActivityFactory
 from tests.factories import CaseFactory, ShelterFactory, StayFactory
@@ -71,6 +73,11 @@ JSON_KEYS = {
     "/reports/network/": {"period", "opened", "active"},
     "/reports/cases/": {"period", "dimension", "rows", "total"},
     "/reports/activities/": {"period", "dimension", "rows", "total", "participants_total"},
+    "/reports/protection/": {
+        "period",
+        *("complaints", "measures_granted", "granted_within_deadline"),
+        *("median_hours_to_measure", "overdue_now", "by_type"),
+    },
 }
 DIMENSIONS = list(DIMENSION_LABELS)
 EVERY_REPORT = [
@@ -79,13 +86,27 @@ EVERY_REPORT = [
     ("/reports/network/", {}),
     *[("/reports/cases/", {"by": dimension}) for dimension in DIMENSIONS],
     *[("/reports/activities/", {"by": dimension}) for dimension in ACTIVITY_DIMENSION_LABELS],
+    ("/reports/protection/", {}),
 ]
 
 
 @pytest.fixture
 def national(cast, as_user):
-    CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 1))
+    case = CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 1))
     CaseFactory(service=cast.service_b, intake_date=date(2023, 4, 1))
+    filed_at = datetime(2023, 3, 1, 10, tzinfo=ZoneInfo("America/Lima"))
+    complaint = file_complaint(
+        case=case, user=cast.caseworker_a, filed_at=filed_at, place="police", filed_by="victim"
+    )
+    record_measure(
+        complaint=complaint,
+        user=cast.caseworker_a,
+        data={
+            "measure_type": "RETIRO_AGRESOR",
+            "state": "granted",
+            "decided_at": filed_at + timedelta(hours=20),
+        },
+    )
     ActivityFactory(service=cast.service_a, date=date(2023, 5, 2))
     StayFactory(
         shelter=ShelterFactory(district=cast.service_a.district), admitted_on=date(2023, 3, 1)
@@ -134,6 +155,12 @@ def test_every_report_answers_in_every_format(national, url, params):
         assert page.status_code == 200
         assert page["Content-Type"] == "text/html; charset=utf-8"
         assert "format=xlsx" in page.content.decode()
+
+
+@pytest.mark.parametrize("url", list(JSON_KEYS))
+def test_the_json_keeps_the_keys_of_the_contract(national, url):
+    data = national.get(url, {"year": 2023, "format": "json"}).json()
+    assert set(data) == JSON_KEYS[url] | {"hidden"}
 
 
 @pytest.mark.parametrize("url, params, sheet, filename, header", REPORTS)

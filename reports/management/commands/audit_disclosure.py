@@ -2,13 +2,14 @@
 
     python manage.py audit_disclosure [--year 2023 ...] [--legacy]
 
-For each year with cases or community activities: the open-data file (national), and every
-download (each report, each `by` dimension, the whole year) for the whole country and for each
-region. For each file it suppresses and audits as the views do before serving, writes the CSV
-and XLSX and reads them back, and prints: files audited, hidden cells, hidden cells a linear
-program recovers exactly (goal 0), hidden cells whose interval does not reach from 0 to 5,
-exact counts from 1 to 4 left in downloads (goal 0), cells that look like formulas in the
-written files (goal 0), and the time taken.
+For each year with cases, community activities or complaints (a complaint's year in Lima): the
+open-data file (national), and every download (each report, each `by` dimension, the whole year)
+for the whole country and for each region. For each file it suppresses and audits as the views
+do before serving, writes the CSV and XLSX and reads them back, and prints: files audited, hidden
+cells, hidden cells a linear program recovers exactly (goal 0), hidden cells whose interval does
+not reach from 0 to 5, exact counts from 1 to 4 left in downloads (goal 0; a median of 1 to 4
+measures written counts as one), cells that look like formulas in the written files (goal 0),
+and the time taken.
 
 `--legacy` audits the old rule of thumb on the same data instead: the open-data file with `<5`
 and one `X` (reading what those labels reveal), and downloads with no suppression at all.
@@ -26,7 +27,8 @@ from django.core.management.base import BaseCommand
 from django.db.models.functions import Substr
 
 from activities.models import Activity
-from cases.models import Case
+from cases import clock
+from cases.models import Case, Complaint
 from reports import disclosure, exports, queries, views
 from reports.disclosure import legacy, tables
 from reports.filters import ReportFilters
@@ -67,6 +69,12 @@ class Command(BaseCommand):
         years = year or sorted(
             {day.year for day in Case.objects.dates("intake_date", "year")}
             | {day.year for day in Activity.objects.dates("date", "year")}
+            | {
+                moment.year
+                for moment in Complaint.objects.datetimes(
+                    "filed_at", "year", tzinfo=clock.service_zone()
+                )
+            }
         )
         regions = [] if national_only else self._regions()
         method = "legacy (<5 and one X)" if legacy else "cell suppression with interval audit"
@@ -143,6 +151,7 @@ class Command(BaseCommand):
                 views.activities_report(services, filters, by)
                 for by in views.ACTIVITY_DIMENSION_LABELS
             ],
+            views.protection_report(services, filters),
         ]
         total = Tally()
         for report in reports:
@@ -153,7 +162,7 @@ class Command(BaseCommand):
                 hidden: list = []
             else:
                 protection = report.protection()
-                hidden = protection.hidden_keys()
+                hidden = tables.hidden_pointers(protection)
                 tally.hidden = len(hidden)
                 tally.recoverable = len(protection.audit.recoverable)
                 tally.narrow = len(protection.audit.narrow)
@@ -162,10 +171,17 @@ class Command(BaseCommand):
             released = tables.masked(report.data, hidden, None)
             tally.small_shown = sum(
                 1
-                for cell, key in enumerate(table.keys)
+                for cell in tables.published_cells(table)
                 if table.sensitive[cell]
-                and isinstance(value := _at(released, key), int)
+                and isinstance(value := _at(released, table.keys[cell]), int)
                 and 1 <= value < disclosure.MIN_SHOWN
+            ) + sum(
+                1
+                for statistic in (
+                    table.statistics if isinstance(table, tables.DerivedTable) else []
+                )
+                if _at(released, statistic.key) is not None
+                and 1 <= table.values[statistic.basis] < disclosure.MIN_SHOWN
             )
             shown = tables.masked(report.data, hidden, disclosure.HIDDEN)
             rows = report.rows(shown)

@@ -53,6 +53,7 @@ class Command(BaseCommand):
             f"/reports/shelters/?year={year}&format=json",
             f"/reports/network/?year={year}&format=json",
             *[f"/reports/cases/?by={by}&year={year}&format=json" for by in DIMENSIONS],
+            f"/reports/protection/?year={year}&format=json",
         ]
         self.stdout.write(
             f"{connection.vendor}, {Case.objects.count():,} cases, period {year}, "
