@@ -5,10 +5,15 @@ violations and how many elements each rule flags.
 """
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from cases import actions, clock
+from cases.models import Complaint
 from tests.browser.steps import axe_violations, build_world, log_in
+from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +25,43 @@ REPORT_DIMENSIONS = [
 ]  # fmt: skip
 
 
+def legal_clock(cast, case) -> Complaint:
+    """The legal clock on `case`: a complaint overdue, another decided by a granted measure, a
+    follow-up due today and one done; and an item in region B. Return the overdue complaint."""
+
+    def complaint(on, user, hours: int) -> Complaint:
+        filed = (timezone.now() - timedelta(hours=hours)).replace(second=0, microsecond=0)
+        return actions.file_complaint(
+            case=on, user=user, filed_at=filed, place="police", filed_by="victim"
+        )
+
+    worker, today = cast.caseworker_a, clock.today()
+    overdue = complaint(case, worker, 30)
+    decided = complaint(case, worker, 40)
+    actions.record_measure(
+        complaint=decided,
+        user=worker,
+        data={
+            "measure_type": "RETIRO_AGRESOR",
+            "state": "granted",
+            "decided_at": decided.filed_at + timedelta(hours=20),
+            "executed_by": "police",
+        },
+    )
+    actions.schedule_follow_up(case=case, user=worker, kind="home_visit", due_on=today)
+    done = actions.schedule_follow_up(case=case, user=worker, kind="call", due_on=today)
+    actions.complete_follow_up(follow_up=done, user=worker, done_on=today, notes="Llamada.")
+    other = CaseFactory(service=cast.service_b, intake_date=today)
+    complaint(other, cast.caseworker_b, 30)
+    return overdue
+
+
 def key_pages(cast) -> list[tuple[str | None, str]]:
     """Build the world of the key pages (steps.build_world) and list (username, path)."""
     case, shelter = build_world(cast)
+    complaint = legal_clock(cast, case)
     reports = ["/reports/rural-coverage/", "/reports/shelters/", "/reports/network/"]
+    reports += ["/reports/protection/"]
     reports += [f"/reports/cases/?by={dimension}" for dimension in REPORT_DIMENSIONS]
     return [
         (None, "/accounts/login/"),
@@ -33,13 +71,18 @@ def key_pages(cast) -> list[tuple[str | None, str]]:
         ("caseworker_a", f"/cases/{case.code}/"),
         ("caseworker_a", f"/cases/{case.code}/actions/new/"),
         ("caseworker_a", f"/cases/{case.code}/referrals/new/"),
+        ("caseworker_a", f"/cases/{case.code}/complaints/{complaint.pk}/measures/new/"),
+        ("caseworker_a", f"/cases/{case.code}/close/"),  # lists what is pending
+        ("caseworker_a", "/pending/"),
         ("caseworker_a", "/services/"),
         ("regional_manager", "/"),
+        ("regional_manager", "/pending/"),
         ("shelter_staff", "/"),
         ("shelter_staff", "/shelters/"),
         ("shelter_staff", f"/shelters/{shelter.code}/admit/"),
         ("national_manager", "/"),
         ("national_manager", "/shelters/national/"),
+        ("national_manager", "/pending/"),
         ("national_manager", "/reports/"),
         *[("national_manager", path) for path in reports],
         # Last: its service worker stays out of the other pages' way (live_server is `localhost`).
