@@ -43,8 +43,11 @@ run: install
 worker: install
 	$(BIN)/python manage.py db_worker
 
+# The suite runs on every core (pytest-xdist; each worker has its own test database):
+# `make test PYTEST_WORKERS=0` runs it in one process, e.g. to debug with pdb.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
