@@ -27,8 +27,8 @@ from services.demo import seed_network
 from services.models import CareService, Community, District
 
 from . import registry
-from .actions import allocate_case_numbers, case_code, case_number
-from .models import AuditEntry, Case, Complaint, FollowUp, ProtectionMeasure
+from .actions import case_code, case_number
+from .models import AuditEntry, Case, CaseSequence, Complaint, FollowUp, ProtectionMeasure
 from .rules import GRANTED_STATES
 
 YEARS_BACK = 4
@@ -286,8 +286,13 @@ def seed_cases(
             return 0
         # The seed and what exists fix the stream, so the same state gives the same cases.
         rng = random.Random(f"{seed}:{existing}")
+        places = ProvincePlaces().load(
+            s.district_id[:4] for s in services if s.kind == CareService.Kind.CEM
+        )
         plans = [
-            plan for plan in (_plan(service, today) for service in services) if plan is not None
+            plan
+            for plan in (_plan(service, today, places) for service in services)
+            if plan is not None
         ]
         if not plans:
             return 0
@@ -302,7 +307,9 @@ def seed_cases(
     return missing
 
 
-def _plan(service: CareService, today: date) -> ServicePlan | None:
+def _plan(
+    service: CareService, today: date, places: ProvincePlaces | None = None
+) -> ServicePlan | None:
     """Gather what the rows of `service` need; None if it was not open in the last years."""
     first = max(service.opened_on, _years_before(today, YEARS_BACK) + timedelta(days=1))
     last = min(service.closed_on or today, today)
@@ -315,7 +322,7 @@ def _plan(service: CareService, today: date) -> ServicePlan | None:
     if service.kind == CareService.Kind.SAR:
         residence = _sar_residence(service)
     else:
-        residence = _cem_residence(service)
+        residence = _cem_residence(service, places)
     return ServicePlan(
         service=service,
         kind="SAR" if service.kind == CareService.Kind.SAR else "CEM",
@@ -345,20 +352,10 @@ def _sar_residence(service: CareService) -> Weighted:
     return Weighted(options)
 
 
-def _cem_residence(service: CareService) -> Weighted:
+def _cem_residence(service: CareService, places: ProvincePlaces | None = None) -> Weighted:
     """Weight the districts of the CEM's province: its own most, seldom with a community."""
-    districts = list(
-        District.objects.filter(province_id=service.district.province_id)
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
-    communities: dict[str, list[int]] = {}
-    for district, community in (
-        Community.objects.filter(district__in=districts)
-        .order_by("district_id", "id")
-        .values_list("district_id", "id")
-    ):
-        communities.setdefault(district, []).append(community)
+    # A district's code starts with its province's.
+    districts, communities = (places or ProvincePlaces()).of(service.district_id[:4])
     others = max(len(districts) - 1, 1)
     options = []
     for district in districts:
@@ -368,6 +365,39 @@ def _cem_residence(service: CareService) -> Weighted:
         options.append(((district, None), weight * (1 - share)))
         options += [((district, c), weight * share / len(known)) for c in known]
     return Weighted(options)
+
+
+class ProvincePlaces:
+    """The districts of a province and their communities (ids), by district code: read once
+    for all the CEMs of a province, or of every province at once (`load`)."""
+
+    def __init__(self):
+        self.districts: dict[str, list[str]] = {}
+        self.communities: dict[str, dict[str, list[int]]] = {}
+
+    def load(self, provinces: Iterable[str]) -> ProvincePlaces:
+        provinces = sorted(set(provinces) - set(self.districts))
+        if not provinces:
+            return self
+        for province in provinces:
+            self.districts[province], self.communities[province] = [], {}
+        for code, province in (
+            District.objects.filter(province_id__in=provinces)
+            .order_by("code")
+            .values_list("code", "province_id")
+        ):
+            self.districts[province].append(code)
+        for district, community in (
+            Community.objects.filter(district__province_id__in=provinces)
+            .order_by("district_id", "id")
+            .values_list("district_id", "id")
+        ):
+            self.communities[district[:4]].setdefault(district, []).append(community)
+        return self
+
+    def of(self, province: str) -> tuple[list[str], dict[str, list[int]]]:
+        self.load([province])
+        return self.districts[province], self.communities[province]
 
 
 def _years_before(day: date, years: int) -> date:
@@ -407,8 +437,12 @@ Block = tuple[ServicePlan, int, list[tuple[int, int]], range]
 
 
 def _number_blocks(plans: list[ServicePlan], counts: list[list[int]]) -> list[Block]:
-    """Reserve each (service, year)'s numbers in one block, as `open_case` would one by one."""
-    blocks = []
+    """Reserve each (service, year)'s numbers in one block, as `open_case` would one by one.
+
+    All blocks in a few statements whatever the number of services (the national network has
+    five hundred): the missing sequence rows are created, all of them locked, then bumped."""
+    wanted: dict[tuple[int, int], int] = {}
+    by_plan = []
     for plan, days in zip(plans, counts, strict=True):
         by_year: dict[int, list[tuple[int, int]]] = {}
         for offset, n in enumerate(days):
@@ -416,9 +450,44 @@ def _number_blocks(plans: list[ServicePlan], counts: list[list[int]]) -> list[Bl
                 day = plan.first_day + offset
                 by_year.setdefault(date.fromordinal(day).year, []).append((day, n))
         for year, year_days in sorted(by_year.items()):
-            total = sum(n for _, n in year_days)
-            blocks.append((plan, year, year_days, allocate_case_numbers(plan.service, year, total)))
-    return blocks
+            wanted[plan.service.pk, year] = sum(n for _, n in year_days)
+        by_plan.append((plan, sorted(by_year.items())))
+    reserved = _allocate_blocks(wanted)
+    return [
+        (plan, year, year_days, reserved[plan.service.pk, year])
+        for plan, years in by_plan
+        for year, year_days in years
+    ]
+
+
+def _allocate_blocks(wanted: dict[tuple[int, int], int]) -> dict[tuple[int, int], range]:
+    """`allocate_case_numbers` for many (service id, year) at once: {key: numbers}."""
+    if not wanted:
+        return {}
+    CaseSequence.objects.bulk_create(
+        [CaseSequence(service_id=service, year=year) for service, year in wanted],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    services = sorted({service for service, _year in wanted})
+    years = sorted({year for _service, year in wanted})
+    sequences = [
+        sequence
+        for sequence in CaseSequence.objects.select_for_update()
+        .filter(service_id__in=services, year__in=years)
+        .order_by("pk")
+        if (sequence.service_id, sequence.year) in wanted
+    ]
+    reserved = {}
+    for sequence in sequences:
+        count = wanted[sequence.service_id, sequence.year]
+        reserved[sequence.service_id, sequence.year] = range(
+            sequence.last + 1, sequence.last + 1 + count
+        )
+        sequence.last += count
+    # The rows are locked until the transaction ends: nobody else bumps them meanwhile.
+    CaseSequence.objects.bulk_update(sequences, ["last"], batch_size=500)
+    return reserved
 
 
 class CaseRows:
@@ -1143,12 +1212,32 @@ def fresh_items(
     overdue since the last week and a complaint overdue since the last week: "Mis pendientes"
     and the reports are never empty in the demo, whatever day it is. Each is added only if
     missing (a rerun the same day adds none) and drawn from the seed, the service and the day.
+
+    What each service already has is read in three queries for all of them, and what is added
+    written in a few statements: the national network has five hundred services.
     """
     from . import clock
 
     counts = ClockCounts()
     week_ago = today - timedelta(days=7)
+    pending = FollowUp.objects.filter(service__in=services, closed_at__isnull=True)
+    due_today = set(pending.filter(due_on=today).values_list("service_id", flat=True))
+    due_this_week = set(
+        pending.filter(due_on__gte=week_ago, due_on__lt=today).values_list("service_id", flat=True)
+    )
+    overdue_complaint = set(
+        Complaint.objects.filter(
+            service__in=services,
+            settled_at__isnull=True,
+            deadline__gte=now - timedelta(days=7),
+            deadline__lt=now,
+        ).values_list("service_id", flat=True)
+    )
+    rows = []
+    complaints: list[tuple[Complaint, list[str]]] = []
     for service in services:
+        if service.pk in due_today & due_this_week & overdue_complaint:
+            continue  # nothing missing
         open_cases = list(
             demo_cases([service])
             .exclude(status=Case.Status.CLOSED)
@@ -1159,13 +1248,11 @@ def fresh_items(
             continue
         rng = random.Random(f"{seed}:clock:{service.code}:{today.isoformat()}")
         kinds = FOLLOW_UP_KIND["SAR" if service.kind == CareService.Kind.SAR else "CEM"]
-        pending = FollowUp.objects.filter(service=service, closed_at__isnull=True)
         wanted = []
-        if not pending.filter(due_on=today).exists():
+        if service.pk not in due_today:
             wanted.append(today)
-        if not pending.filter(due_on__gte=week_ago, due_on__lt=today).exists():
+        if service.pk not in due_this_week:
             wanted.append(today - timedelta(days=rng.randint(1, 6)))
-        rows = []
         for due in wanted:
             # A case that existed when the follow-up was scheduled, a few days before it.
             fitting = [
@@ -1179,16 +1266,12 @@ def fresh_items(
             kind = kinds(rng)
             notes = FOLLOW_UP_NOTES[kind]
             rows.append((pk, service.pk, kind, due, notes, None, "", None, None, None, scheduled))
-        if rows:
-            _insert(iter(rows), FollowUp, FOLLOW_UP_FIELDS)
-            counts.follow_ups += len(rows)
-        complaints = Complaint.objects.filter(service=service, settled_at__isnull=True)
-        if not complaints.filter(deadline__gte=now - timedelta(days=7), deadline__lt=now).exists():
+        if service.pk not in overdue_complaint:
             # Preferably a case whose record says a complaint was filed (whose flag stays).
             filed = [case for case in open_cases if case[2]] or open_cases
             pk, _created, _filed = rng.choice(filed)
             filed_at = _minute(now - timedelta(hours=24 + rng.uniform(1, 60)))
-            complaint = Complaint.objects.create(
+            complaint = Complaint(
                 case_id=pk,
                 service=service,
                 filed_at=filed_at,
@@ -1196,12 +1279,26 @@ def fresh_items(
                 filed_by=FILED_BY(rng),
                 deadline=clock.deadline_for(filed_at),
             )
-            kinds_asked = {MEASURE_TYPE(rng) for _ in range(2)}
-            ProtectionMeasure.objects.bulk_create(
-                ProtectionMeasure(case_id=pk, service=service, complaint=complaint, measure_type=k)
-                for k in sorted(kinds_asked)
+            complaints.append((complaint, sorted({MEASURE_TYPE(rng) for _ in range(2)})))
+    if rows:
+        _insert(iter(rows), FollowUp, FOLLOW_UP_FIELDS)
+        counts.follow_ups += len(rows)
+    if complaints:
+        # Both backends give the new rows their ids (RETURNING), so the measures can follow.
+        Complaint.objects.bulk_create([complaint for complaint, _kinds in complaints])
+        ProtectionMeasure.objects.bulk_create(
+            ProtectionMeasure(
+                case_id=complaint.case_id,
+                service=complaint.service,
+                complaint=complaint,
+                measure_type=kind,
             )
-            Case.objects.filter(pk=pk).exclude(complaint_filed=True).update(complaint_filed=True)
-            counts.complaints += 1
-            counts.measures += len(kinds_asked)
+            for complaint, kinds_asked in complaints
+            for kind in kinds_asked
+        )
+        Case.objects.filter(pk__in=[c.case_id for c, _kinds in complaints]).exclude(
+            complaint_filed=True
+        ).update(complaint_filed=True)
+        counts.complaints += len(complaints)
+        counts.measures += sum(len(kinds_asked) for _complaint, kinds_asked in complaints)
     return counts

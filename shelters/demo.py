@@ -123,3 +123,44 @@ def _seed_shelter(shelter: Shelter, prefix: str, rng: random.Random, today: date
         stay.person_id = stay.person.pk
     Stay.objects.bulk_create(stays)
     return len(stays)
+
+
+# The national network (`seed_demo --national`): about 25 shelters in 19 regions, the classic
+# four among them. One in the capital district of each region listed, a second one in another
+# province capital of the largest regions.
+NATIONAL_SHELTER_REGIONS = [
+    "01", "02", "03", "04", "05", "06", "08", "09", "10", "11", "12", "13", "14", "15", "16",
+    "20", "21", "22", "25",
+]  # fmt: skip
+SECOND_SHELTER_REGIONS = ["04", "08", "12", "13", "15", "21"]
+
+
+@transaction.atomic
+def seed_national_shelters(*, seed: int) -> list[Shelter]:
+    """Create the national network's shelters that are missing (never touching one that
+    exists, such as the classic four); return them all, by code."""
+    rng = random.Random(f"{seed}:national-shelters")
+    districts = dict(District.objects.values_list("code", "name"))
+    wanted = [f"{region}0101" for region in NATIONAL_SHELTER_REGIONS]
+    for region in SECOND_SHELTER_REGIONS:
+        capitals = sorted(
+            code for code in districts if code.startswith(region) and code.endswith("01")
+        )
+        wanted.append(rng.choice([code for code in capitals if not code.endswith("0101")]))
+    planned = []
+    for code in wanted:
+        name = districts[code]
+        planned.append(
+            Shelter(
+                code=f"HRT-{code}",
+                name=f"Hogar de Refugio Temporal {name}",
+                district_id=code,
+                address=f"Jr. {rng.choice(SURNAMES)} {rng.randint(100, 999)}, {name}",
+                capacity=rng.choice([12, 16, 20, 24, 30]),
+                opened_on=date(2008, 1, 1) + timedelta(days=rng.randrange(0, 14 * 365)),
+            )
+        )
+    codes = [shelter.code for shelter in planned]
+    existing = set(Shelter.objects.filter(code__in=codes).values_list("code", flat=True))
+    Shelter.objects.bulk_create([s for s in planned if s.code not in existing])
+    return list(Shelter.objects.filter(code__in=codes).order_by("code"))
