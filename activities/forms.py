@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from services.dates import DateInput
+from services.forms import SearchChoiceField
 from services.models import CareService, Community, District, Province
 from services.rules import add_to_form
 
@@ -216,8 +217,12 @@ class ActivityFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     type = forms.ChoiceField(label=_("Type"), required=False)
-    district = forms.ModelChoiceField(
-        District.objects.none(), label=_("District"), required=False, empty_label=_("All")
+    district = SearchChoiceField(
+        District.objects.none(),
+        label=_("District"),
+        required=False,
+        search_url=reverse_lazy("activity_district_search"),
+        help_text=_("Type two letters of its name, or its ubigeo, and choose."),
     )
     community = forms.ModelChoiceField(
         Community.objects.none(),
@@ -228,14 +233,19 @@ class ActivityFilterForm(forms.Form):
     )
 
     def __init__(self, *args, districts, **kwargs):
-        """`districts`: the districts the asker's activities reached (`districts_reached`)."""
+        """`districts`: the districts the asker's activities reached (`districts_reached`), up
+        to the whole country's for a national manager. The district is a search-as-you-type
+        field that takes the ubigeo (`services.forms.SearchChoiceField`): only the one typed is
+        looked up, so the page and its queries do not grow with the districts reached. The
+        communities are those of that one district, a short list."""
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = type_choices(_("Any type"))
         self.fields["district"].queryset = districts
         self.fields["district"].widget.attrs.update(
             {"data-children-url": reverse_lazy("geo_communities"), "data-child": "community"}
         )
-        chosen = place_code(self.data.get("district")) if self.is_bound else None
+        typed = self.data.get("district") if self.is_bound else None
+        chosen = place_code(typed.strip()) if isinstance(typed, str) else None
         if chosen:
             self.fields["community"].queryset = Community.objects.filter(district_id=chosen)
 

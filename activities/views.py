@@ -6,7 +6,7 @@ and every read of an activity page is audited, like a case's.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +15,14 @@ from django.views.decorators.cache import never_cache
 
 from services.converters import is_code
 from services.decorators import scope_required
+from services.forms import AUTOCOMPLETE_LIMIT
 from services.models import CareService
+from services.pagination import paginate
 from services.rules import RuleViolation, add_to_form
 from services.scopes import scope_for
 from services.submissions import once_per_submission, submit_once
+from services.views import _options as options_response
+from services.views import _search_text as search_text
 
 from . import actions
 from .forms import ActivityFilterForm, ActivityForm, CancelActivityForm, EditActivityForm
@@ -49,14 +53,31 @@ def activity_list(request):
     visible = activities_visible_to(request.user)
     form = ActivityFilterForm(request.GET or None, districts=districts_reached(visible))
     activities = form.filter(visible).for_list()
-    page = Paginator(activities, ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, activities, ACTIVITIES_PER_PAGE)
     return render(
         request,
         "activities/activity_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+        {"form": form, "page": page, "query": query, "filtered": bool(query)},
     )
+
+
+@never_cache
+@scope_required(reads_activities)
+def district_search(request):
+    """Suggestions for the list's district filter: the first districts whose name contains `q`
+    (or whose ubigeo starts with it) among those the user's activities reached, by name, with
+    their province to tell apart namesakes. The scope is the filter's own (`districts_reached`
+    of `activities_visible_to`), so nobody is offered a district outside it."""
+    text = search_text(request)
+    if not text:
+        return options_response([])
+    rows = (
+        districts_reached(activities_visible_to(request.user))
+        .filter(Q(name__icontains=text) | Q(code__startswith=text))
+        .order_by("name", "code")
+        .values_list("code", "name", "province__name")[:AUTOCOMPLETE_LIMIT]
+    )
+    return options_response((code, f"{name}, {province} ({code})") for code, name, province in rows)
 
 
 def _service_for_new_activity(request) -> CareService | None:

@@ -9,10 +9,11 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from services.dates import DateInput, ServiceDateTimeField, not_in_future
-from services.forms import refuse_unstorable_text
+from services.forms import SearchChoiceField, refuse_unstorable_text
 from services.models import CareService, Community, District, Province, Region
 from services.rules import add_to_form, name_problems
 
@@ -577,8 +578,14 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Case.Status.choices]
     )
-    service = forms.ModelChoiceField(
-        CareService.objects.none(), label=_("Service"), required=False, empty_label=_("All")
+    service = SearchChoiceField(
+        CareService.objects.none(),
+        label=_("Service"),
+        required=False,
+        to_field_name="code",
+        upper=True,
+        search_url=format_lazy("{}?for=cases", reverse_lazy("geo_service_search")),
+        help_text=_("Type two letters of its name or code, and choose."),
     )
     risk_level = forms.TypedChoiceField(
         label=_("Risk"),
@@ -588,11 +595,18 @@ class CaseFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    community = forms.ModelChoiceField(
-        Community.objects.none(), label=_("Community"), required=False, empty_label=_("All")
+    community = SearchChoiceField(
+        Community.objects.none(),
+        label=_("Community"),
+        required=False,
+        search_url=reverse_lazy("geo_community_search"),
+        help_text=_("Type two letters of its name, and choose."),
     )
 
     def __init__(self, *args, services, communities, **kwargs):
+        """`services`, `communities`: what the user may filter by (`services.forms`'
+        `case_filter_services` and `case_filter_communities`); only the one typed is looked
+        up, so the form's size and queries do not grow with the network."""
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = services
         self.fields["community"].queryset = communities

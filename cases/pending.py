@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from services.audit import Refused
+from services.converters import is_code
 from services.decorators import scope_required
 from services.models import CareService
 from services.queries import services_visible_to
@@ -25,6 +26,8 @@ from . import clock
 
 # How many items the caseworker's home shows before sending her to the whole list.
 HOME_LIMIT = 10
+# Up to this many services in scope, the service filter is a dropdown; above, a search field.
+SELECT_LIMIT = 10
 
 
 def reads_pending(scope) -> bool:
@@ -68,24 +71,31 @@ def pending_list(request):
     trail of refused accesses records which); nothing else about the request is recorded.
     """
     scope = scope_for(request.user)
-    # (pk, code, name) of every service in scope: the filter's choices and the check of the code
-    # asked for, in one query however many there are.
-    services = list(
-        services_visible_to(request.user).order_by("name", "code").values_list("pk", "code", "name")
-    )
+    visible = services_visible_to(request.user).order_by("name", "code")
+    # (pk, code, name) of the first services in scope, in one query: when they are all of them
+    # (a caseworker's few), the filter's choices and the check of the code asked for. A larger
+    # scope gets a search field (static/js/autocomplete.js) and the code is looked up alone, so
+    # that the page does not grow with the network.
+    services = list(visible.values_list("pk", "code", "name")[: SELECT_LIMIT + 1])
+    few = len(services) <= SELECT_LIMIT
     chosen_code = request.GET.get("service", "")
     chosen = None
     if chosen_code:
         chosen = next((row for row in services if row[1] == chosen_code), None)
+        if chosen is None and not few and is_code(chosen_code):
+            chosen = visible.filter(code=chosen_code).values_list("pk", "code", "name").first()
         if chosen is None:
             raise Refused(CareService, chosen_code)
         asked = [chosen[0]]
+    elif scope.sees_all_services:
+        asked = None
     else:
-        asked = None if scope.sees_all_services else [pk for pk, _code, _name in services]
+        asked = [pk for pk, _code, _name in services] if few else services_in_scope(request.user)
     pending = clock.pending_items(services=asked, now=_now(), limit=clock.PENDING_LIMIT)
     context = {
         "pending": pending,
-        "services": [(code, name) for _pk, code, name in services],
+        "services": [(code, name) for _pk, code, name in services] if few else None,
+        "search_services": not few,
         "chosen": {"code": chosen[1], "name": chosen[2]} if chosen else None,
         "zone": clock.service_zone(),
     }

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
@@ -20,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from services.converters import is_code
 from services.decorators import scope_required
-from services.forms import possible_key
-from services.models import CareService, Community
+from services.forms import case_filter_communities, case_filter_services, possible_key
+from services.models import CareService
+from services.pagination import paginate
 from services.queries import services_visible_to
 from services.rules import RuleViolation, add_to_form
 from services.scopes import scope_for
@@ -68,19 +68,22 @@ def _closed_refusal(request, case):
 @never_cache
 @scope_required(reads_cases)
 def case_list(request):
-    services = services_visible_to(request.user).filter(
-        kind__in=[CareService.Kind.SAR, CareService.Kind.CEM]
+    """The cases in scope, newest first, filtered; counted up to `services.pagination`'s cap.
+
+    The service and community filters are search-as-you-type fields: the page ships no option
+    per service or community, however large the network."""
+    visible = services_visible_to(request.user)
+    form = CaseFilterForm(
+        request.GET or None,
+        services=case_filter_services(visible),
+        communities=case_filter_communities(visible),
     )
-    communities = Community.objects.filter(covering_services__in=services).distinct()
-    form = CaseFilterForm(request.GET or None, services=services, communities=communities)
     cases = form.filter(cases_visible_to(request.user)).for_list()
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, cases, CASES_PER_PAGE)
     return render(
         request,
         "cases/case_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+        {"form": form, "page": page, "query": query, "filtered": bool(query)},
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,21 @@ class ReportFilterForm(forms.Form):
         required=False,
         choices=[("", _("All kinds"))] + [(kind, kind) for kind in SERVICE_KINDS],
     )
-    service = forms.CharField(label=_("Service code"), required=False, max_length=20)
+    # A code typed or chosen among the suggestions of /geo/services/search/ (scoped as the
+    # report is; static/js/autocomplete.js): the page ships no option per service.
+    service = forms.CharField(
+        label=_("Service code"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "data-autocomplete": reverse_lazy("geo_service_search"),
+                "data-min-chars": "2",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
     format = forms.CharField(required=False)
 
     def __init__(self, data, *, regions: QuerySet, services: QuerySet, shelters: QuerySet):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import CareService
+from .models import CareService, Community
 from .rules import name_problems, storable_text_problems
 
 
@@ -111,3 +111,60 @@ class ServiceFilterForm(forms.Form):
             today = timezone.localdate()
             services = services.active_between(today, today)
         return services
+
+
+# Search-as-you-type filters ------------------------------------------------------------------
+# A filter among hundreds of services or thousands of communities ships no <option> per row: it
+# is a text input that takes the code (a service's code, a community's number), which
+# static/js/autocomplete.js offers as the user types, from the `/geo/.../search/` endpoints.
+# Those endpoints answer from the same scoped querysets below as the lists filter by, so that
+# nobody is offered a name outside her scope. Without JavaScript, typing the code works.
+
+AUTOCOMPLETE_MIN_CHARS = 2
+AUTOCOMPLETE_LIMIT = 20
+
+
+class SearchChoiceField(forms.ModelChoiceField):
+    """One row of `queryset`, typed (or chosen from the suggestions) by its key.
+
+    The widget is a text input, so no query runs to render the field; the value is checked to
+    be a possible key before it reaches the query (see `possible_key`) and answers "not one of
+    the choices" when it is not, like a row outside the queryset.
+    """
+
+    def __init__(self, queryset, *, search_url, upper=False, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(queryset, **kwargs)
+        self.upper = upper
+        self.widget.attrs.update(
+            {
+                "data-autocomplete": search_url,
+                "data-min-chars": str(AUTOCOMPLETE_MIN_CHARS),
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        )
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        if self.upper:
+            value = value.upper()
+        if not value or not possible_key(key_field(self), value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return super().to_python(value)
+
+
+def case_filter_services(services):
+    """The services the case list filters by, among `services` (the user's visible ones)."""
+    return services.filter(kind__in=[CareService.Kind.SAR, CareService.Kind.CEM])
+
+
+def case_filter_communities(services):
+    """The communities the case list filters by: those covered by `case_filter_services`."""
+    return Community.objects.filter(
+        pk__in=case_filter_services(services).order_by().values("covered_communities")
+    )

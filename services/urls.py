@@ -40,4 +40,6 @@ urlpatterns = [
     path("geo/provinces/", views.province_options, name="geo_provinces"),
     path("geo/districts/", views.district_options, name="geo_districts"),
     path("geo/communities/", views.community_options, name="geo_communities"),
+    path("geo/services/search/", views.service_search, name="geo_service_search"),
+    path("geo/communities/search/", views.community_search, name="geo_community_search"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -9,14 +9,22 @@ from cases import clock, pending
 from shelters.models import Shelter
 
 from .decorators import scope_required
-from .forms import ServiceFilterForm
+from .forms import (
+    AUTOCOMPLETE_LIMIT,
+    AUTOCOMPLETE_MIN_CHARS,
+    ServiceFilterForm,
+    case_filter_communities,
+    case_filter_services,
+)
 from .models import CareService, Community, District, Province, Region
+from .pagination import paginate
 from .queries import (
     active_service_counts,
     get_service_for_user,
     regions_visible_to,
     services_visible_to,
 )
+from .rules import storable_text_problems
 from .scopes import scope_for
 
 SERVICES_PER_PAGE = 25
@@ -71,13 +79,11 @@ def service_list(request):
     regions = regions_visible_to(request.user)
     form = ServiceFilterForm(request.GET or None, regions=regions)
     services = form.filter(services_visible_to(request.user))
-    page = Paginator(services.order_by("code"), SERVICES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, services.order_by("code"), SERVICES_PER_PAGE)
     return render(
         request,
         "services/service_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+        {"form": form, "page": page, "query": query, "filtered": bool(query)},
     )
 
 
@@ -126,6 +132,52 @@ def district_options(request):
 def community_options(request):
     rows = Community.objects.filter(district_id=_parent(request)).values_list("pk", "name")
     return _options(rows)
+
+
+def _search_text(request) -> str:
+    """What the user typed, if it is worth a search: at least AUTOCOMPLETE_MIN_CHARS
+    characters that a database can store (anything else finds nothing)."""
+    text = request.GET.get("q", "").strip()[:50]
+    if len(text) < AUTOCOMPLETE_MIN_CHARS or storable_text_problems("", text):
+        return ""
+    return text
+
+
+@never_cache
+@scope_required(lambda scope: scope.may_see_services)
+def service_search(request):
+    """Suggestions for a service filter: the first services of the user's scope whose code or
+    name contains `q`, by their code; `for=cases`, the case list's SARs and CEMs only. The scope
+    is `services_visible_to`'s, the lists' own, so an outsider is offered nothing outside it."""
+    text = _search_text(request)
+    if not text:
+        return _options([])
+    services = services_visible_to(request.user)
+    if request.GET.get("for") == "cases":
+        services = case_filter_services(services)
+    rows = (
+        services.filter(Q(code__icontains=text) | Q(name__icontains=text))
+        .order_by("name", "code")
+        .values_list("code", "name")[:AUTOCOMPLETE_LIMIT]
+    )
+    return _options((code, f"{name} ({code})") for code, name in rows)
+
+
+@never_cache
+@scope_required(lambda scope: scope.may_see_services)
+def community_search(request):
+    """Suggestions for the case list's community filter: the first communities covered by the
+    user's SARs and CEMs whose name contains `q`, by their number, with their district."""
+    text = _search_text(request)
+    if not text:
+        return _options([])
+    rows = (
+        case_filter_communities(services_visible_to(request.user))
+        .filter(name__icontains=text)
+        .order_by("name", "pk")
+        .values_list("pk", "name", "district__name")[:AUTOCOMPLETE_LIMIT]
+    )
+    return _options((pk, f"{name} ({district})") for pk, name, district in rows)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -71,7 +71,7 @@ def test_the_cards_add_no_query(cast, cases, as_user, django_assert_num_queries,
             service=cast.service_a, community=CommunityFactory(district=cast.service_a.district)
         )
     client = as_user(cast.caseworker_a)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         page = client.get(reverse("case_list")).content.decode()
     shown = cards(page, "case-cards")
     assert len(shown) == min(1 + extra, CASES_PER_PAGE)
