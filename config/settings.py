@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Report reads go to the replica when there is one and it is current (config/replica.py).
+    "config.replica.ReplicaReadsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,6 +126,25 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Reports may read from a PostgreSQL streaming replica of that database: DATABASE_REPLICA_URL,
+# same form. They read there only while it has replayed everything the primary had committed,
+# less DATABASE_REPLICA_MAX_LAG_BYTES of WAL (0: exact); otherwise, and when it is down, from the
+# primary (config/replica.py, config/routers.py). Nothing is ever written there.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"].strip(),
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL replica.")
+    # A replica that does not answer costs a report at most this many seconds, then the
+    # process leaves it alone for a while (config/replica.py).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests: the replica already has the primary's test database, replicated; never create one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_MAX_LAG_BYTES = int(os.environ.get("DATABASE_REPLICA_MAX_LAG_BYTES", "0"))
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Caches. "shared" is a table in the application's database (`manage.py createcachetable`
