@@ -475,7 +475,8 @@ def test_logging_out_wipes_the_device(persistent_context, live_server, cast):
 
     page.get_by_role("button", name="Menú").click()
     page.get_by_role("button", name="Cerrar sesión").click()
-    page.wait_for_url(lambda url: "/field/" not in url)
+    # Wiping the device (IndexedDB, caches, the service worker) comes before the navigation.
+    page.wait_for_url(lambda url: "/field/" not in url, timeout=30_000)
     page.wait_for_load_state()
     device = page.evaluate(READ_DEVICE)
     assert not device["exists"] and device["caches"] == []
