@@ -84,3 +84,27 @@ def open_intake_sections(page) -> None:
     for section in page.locator("#case-form details").all():
         if section.get_attribute("open") is None:
             section.locator("> summary").click()
+
+
+def fill_intake(page) -> None:
+    """Fill the intake form on the page with one valid case of service A (Rosa, 34, Urcos,
+    physical violence by her partner, severe risk), its sections unfolded first."""
+    open_intake_sections(page)
+    page.get_by_label("Condición del caso").select_option(label="Nuevo")
+    page.get_by_label("Forma de ingreso").select_option(
+        label="Persona acude directamente al servicio"
+    )
+    page.get_by_label("Nombres y apellidos").fill("Rosa Quispe Huamán")
+    page.locator("#id_victim_age").fill("34")
+    page.locator("#id_victim_sex").select_option(label="Mujer")
+    page.locator("#id_region").select_option(label="Cusco")
+    page.locator("#id_province").select_option(value="0812")
+    page.locator("#id_district").select_option(value="081201")
+    page.get_by_label("Sexo de la persona agresora").select_option(label="Hombre")
+    page.get_by_label("Vínculo con la persona usuaria").select_option(
+        label="Con vínculo relacional de pareja"
+    )
+    page.get_by_label("Vínculo de pareja").select_option(label="Conviviente")
+    page.locator("#id_violence_type").select_option(label="Violencia Física")
+    page.get_by_label("Bofetadas").check()
+    page.locator("#id_risk_level").select_option(label="Riesgo Severo")

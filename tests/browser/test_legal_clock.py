@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from cases import actions, clock
 from cases.models import Case, Complaint, FollowUp
 from services.models import CareService
-from tests.browser.steps import log_in, open_intake_sections
+from tests.browser.steps import fill_intake, log_in
 from tests.factories import CareServiceFactory, CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,25 +125,7 @@ def test_intake_with_complaint_follow_up_done_and_closing(page, live_server, cas
     filed = hours_ago(50)
     log_in(page, live_server, "caseworker_a")
     page.goto(f"{live_server.url}/cases/new/")
-    open_intake_sections(page)
-    page.get_by_label("Condición del caso").select_option(label="Nuevo")
-    page.get_by_label("Forma de ingreso").select_option(
-        label="Persona acude directamente al servicio"
-    )
-    page.get_by_label("Nombres y apellidos").fill("Rosa Quispe Huamán")
-    page.locator("#id_victim_age").fill("34")
-    page.locator("#id_victim_sex").select_option(label="Mujer")
-    page.locator("#id_region").select_option(label="Cusco")
-    page.locator("#id_province").select_option(value="0812")
-    page.locator("#id_district").select_option(value="081201")
-    page.get_by_label("Sexo de la persona agresora").select_option(label="Hombre")
-    page.get_by_label("Vínculo con la persona usuaria").select_option(
-        label="Con vínculo relacional de pareja"
-    )
-    page.get_by_label("Vínculo de pareja").select_option(label="Conviviente")
-    page.locator("#id_violence_type").select_option(label="Violencia Física")
-    page.get_by_label("Bofetadas").check()
-    page.locator("#id_risk_level").select_option(label="Riesgo Severo")
+    fill_intake(page)
     # The legal clock's section: the complaint and today's visit.
     page.locator("#id_complaint_filed_at").fill(local_input(filed))
     page.locator("#id_complaint_place").select_option("police")
