@@ -481,11 +481,15 @@ class MeasureImporter(Importer):
         case_ids = sorted({row.case.pk for row in self.new_rows})
         closed_now = set()
         for chunk in in_query_chunks(case_ids):
-            closed_now.update(
+            # Every case of the file is locked (a filter on the status would lock only the
+            # closed ones, and a case closed meanwhile would take a pending complaint).
+            locked = (
                 Case.objects.select_for_update()
-                .filter(pk__in=chunk, status=Case.Status.CLOSED)
-                .values_list("pk", flat=True)
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", "status")
             )
+            closed_now.update(pk for pk, status in locked if status == Case.Status.CLOSED)
         fresh = stored_complaints(case_ids)
         for row in self.new_rows:
             was = self.stored.get(row.key)

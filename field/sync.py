@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.urls import Resolver404, resolve, reverse
@@ -228,6 +228,11 @@ def current_values(case: Case, names: list[str]) -> dict[str, dict[str, Any]]:
 # Items ----------------------------------------------------------------------------------------
 
 
+# Nothing is captured before Ley 30364, whose services this network runs: an earlier time is a
+# device's clock gone wrong (and a year 1 would not even fit the services' time zone).
+EARLIEST_CAPTURE = datetime(2015, 11, 24, tzinfo=UTC)
+
+
 def _captured_at(raw: Any) -> tuple[datetime | None, str]:
     """The device's capture time, or the reason it is refused."""
     if not raw:
@@ -242,6 +247,8 @@ def _captured_at(raw: Any) -> tuple[datetime | None, str]:
         moment = timezone.make_aware(moment)
     if moment > timezone.now() + CLOCK_TOLERANCE:
         return None, _("The capture time is in the future: check the device's clock.")
+    if moment < EARLIEST_CAPTURE:
+        return None, _("The capture time is before the network existed: check the device's clock.")
     return moment, ""
 
 

@@ -274,3 +274,40 @@ def test_the_whole_networks_list_also_reads_only_pending_rows(cast):
     assert clock.pending_count(services=None, now=now) == 80
     for sql, plan in _plans(lambda: clock.pending_items(now=now)):
         assert ("complaint_pending_idx" in plan) or ("follow_up_pending_idx" in plan), (sql, plan)
+
+
+def test_an_import_locks_its_open_cases_before_storing_a_pending_complaint(
+    cast, tmp_path, monkeypatch
+):
+    """Between its last check and its inserts, the measures import holds the lock of every
+    case of the file, open ones included: a close arriving then waits, and is refused."""
+    from cases.measure_importers import MeasureImporter
+    from services.csvimport import run_import
+    from tests.cases.test_import_measures import COLUMNS, requested
+    from tests.csvfiles import write_csv
+
+    case = CaseFactory(service=cast.service_a)
+    path = write_csv(tmp_path / "medidas.csv", [requested(case)], columns=COLUMNS)
+    checked, release = threading.Event(), threading.Event()
+    create_complaints = MeasureImporter.create_complaints
+
+    def paused(self):
+        checked.set()  # the cases are locked and checked; nothing inserted yet
+        assert release.wait(60)
+        return create_complaints(self)
+
+    monkeypatch.setattr(MeasureImporter, "create_complaints", paused)
+    importing = Worker(lambda: run_import("measures", path))
+    importing.start()
+    assert checked.wait(60), importing.error
+    closing = Worker(lambda: close(case))
+    closing.start()
+    wait_until_blocked_or_done(closing)
+    release.set()
+    importing.join(60)
+    closing.join(60)
+
+    assert importing.error is None, importing.error
+    assert isinstance(closing.error, PendingItemsError), closing.error or closing.result
+    assert_never_closed_with_pending(case)
+    assert Complaint.objects.filter(case=case, settled_at__isnull=True).count() == 1

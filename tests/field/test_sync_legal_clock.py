@@ -75,3 +75,21 @@ def test_a_follow_up_dated_before_it_was_written_is_refused_with_the_case(cast, 
     assert answer["status"] == "refused"
     assert "follow_up_due_on" in answer["errors"]
     assert not Case.objects.exists() and not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "2001-05-01T10:00:00-05:00"])
+def test_a_capture_time_before_the_network_existed_is_refused(cast, client_a, intake, moment):
+    """A device whose clock went back years: the item is refused on its capture time, never
+    judged (a follow-up "due today" in 2001) nor a server error."""
+    data = _with_clock(
+        intake,
+        written=timezone.now(),
+        due_on=clock.today() + timedelta(days=1),
+        filed=timezone.now() - timedelta(hours=1),
+    )
+
+    (answer,) = sync(client_a, item("case", data, service=cast.service_a.code, captured_at=moment))
+
+    assert answer["status"] == "refused"
+    assert "captured_at" in answer["errors"]
+    assert not Case.objects.exists()
