@@ -129,6 +129,9 @@ class ReplicaReadsMiddleware:
         if (
             configured()
             and request.method in ("GET", "HEAD")
+            # Nobody unauthenticated makes the application ask either server anything.
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
             and match is not None
             and REPORTS_NAMESPACE in match.namespaces
             and replica_is_current()

@@ -20,6 +20,8 @@ REPORT_APPS = frozenset({"services", "cases", "shelters", "activities", "reports
 NOT_REPORT_DATA = frozenset(
     {
         ("services", "refusedaccess"),
+        # Who may read what is always read fresh, whatever lag the replica is allowed.
+        ("services", "staffassignment"),
         ("services", "submission"),
         ("cases", "auditentry"),
         ("cases", "documentcheck"),

@@ -100,8 +100,21 @@ class ReportFilterForm(forms.Form):
     )
     format = forms.CharField(required=False)
 
-    def __init__(self, data, *, regions: QuerySet, services: QuerySet, shelters: QuerySet):
+    def __init__(
+        self,
+        data,
+        *,
+        regions: QuerySet,
+        services: QuerySet,
+        shelters: QuerySet,
+        suggest_services: bool = True,
+    ):
         super().__init__(data)
+        if not suggest_services:
+            # Shelter staff read reports but not the service list: their field takes a code
+            # typed, without asking /geo/services/search/ (which would refuse, and record
+            # every keystroke as a refused access).
+            self.fields["service"].widget.attrs.pop("data-autocomplete", None)
         self.fields["region"].queryset = regions
         self.services, self.shelters = services, shelters
 

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from cases import clock
 from services.decorators import scope_required
 from services.queries import services_visible_to
+from services.scopes import scope_for
 
 from . import exports, queries
 from .charts import bar_chart
@@ -79,6 +80,7 @@ def _filter_form(request, form_class=ReportFilterForm, **kwargs) -> ReportFilter
         regions=queries.regions_for_reports(request.user),
         services=services_visible_to(request.user),
         shelters=queries.shelters_for_reports(request.user),
+        suggest_services=scope_for(request.user).may_see_services,
         **kwargs,
     )
 

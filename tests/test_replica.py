@@ -43,7 +43,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import Case
 from config import replica
 from config.routers import ReplicaRouter, is_report_data
-from services.models import RefusedAccess
+from services.models import RefusedAccess, StaffAssignment
 from tests.factories import CaseFactory
 
 URL = "/reports/cases/"
@@ -118,6 +118,21 @@ def test_only_report_data_may_be_read_from_the_replica():
     assert all(is_report_data(model) for model in (Case, CareService, Stay))
     never = (User, Session, RefusedAccess, Submission, AuditEntry, DocumentCheck, CaseSequence)
     assert not any(is_report_data(model) for model in (*never, ShelterLog, DBTaskResult))
+    # Who may read what is read fresh, whatever lag the replica is allowed.
+    assert not is_report_data(StaffAssignment)
+
+
+def test_an_anonymous_report_request_asks_neither_server(client, monkeypatch):
+    """The replica check runs for signed-in people only: a stranger's request to /reports/
+    makes the application ask neither server where the WAL stands."""
+
+    def must_not_run():
+        raise AssertionError("the replica was checked for an anonymous request")
+
+    monkeypatch.setattr(replica, "configured", lambda: True)
+    monkeypatch.setattr(replica, "replica_is_current", must_not_run)
+    response = client.get(URL, {"by": "month"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_during_a_report_request_only_report_data_reads_from_the_replica():

@@ -31,7 +31,8 @@
 
     function search() {
       var text = input.value.trim();
-      if (text.length < minChars || text === asked) { return; }
+      if (text.length < minChars) { asked = ""; show([]); return; }
+      if (text === asked) { return; }
       asked = text;
       var address = new URL(url, window.location.href);
       address.searchParams.set("q", text);
@@ -39,11 +40,14 @@
         credentials: "same-origin",
         headers: { "Accept": "application/json" }
       })
-        .then(function (response) { return response.ok ? response.json() : { options: [] }; })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
         .then(function (data) {
           if (input.value.trim() === text) { show(data.options || []); }
         })
-        .catch(function () { show([]); });
+        .catch(function () { asked = ""; show([]); });  // the same text may be asked again
     }
 
     input.addEventListener("input", function () {

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -698,3 +699,16 @@ def test_audit_disclosure_audits_the_years_of_complaints_in_lima(cast):
     out = io.StringIO()
     call_command("audit_disclosure", "--national-only", stdout=out)
     assert "Years: 2021, 2023." in out.getvalue()
+
+
+def test_shelter_staff_type_a_code_without_suggestions_nor_refused_accesses(cast, as_user):
+    """Shelter staff read reports but not the service list: the service field asks no
+    endpoint that would refuse them (and record each keystroke as a refused access)."""
+    from services.models import RefusedAccess
+
+    page = as_user(cast.shelter_staff).get(reverse("reports:cases")).content.decode()
+    manager_page = as_user(cast.regional_manager).get(reverse("reports:cases")).content.decode()
+
+    assert 'name="service"' in page and "data-autocomplete" not in page
+    assert "data-autocomplete" in manager_page
+    assert not RefusedAccess.objects.exists()
