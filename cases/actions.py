@@ -645,7 +645,6 @@ def update_measure(
     current = ProtectionMeasure.objects.select_for_update().get(pk=measure.pk)
     complaint = Complaint.objects.select_for_update().get(pk=current.complaint_id)
     values = _measure_values({**_measure_values(vars(current)), **data})
-    values["measure_type"] = data.get("measure_type") or current.measure_type
     raise_problems(
         rules.measure_problems(
             values,

@@ -178,7 +178,7 @@ def _complaint_item(complaint: Complaint, now: datetime) -> PendingItem:
     )
 
 
-def _follow_up_item(follow_up: FollowUp, day: date) -> PendingItem:
+def _follow_up_item(follow_up: FollowUp, now: datetime) -> PendingItem:
     return PendingItem(
         kind="follow_up",
         pk=follow_up.pk,
@@ -188,7 +188,7 @@ def _follow_up_item(follow_up: FollowUp, day: date) -> PendingItem:
         title=follow_up.get_kind_display(),
         due_at=start_of_day(follow_up.due_on),
         due_on=follow_up.due_on,
-        overdue=follow_up.due_on < day,
+        overdue=follow_up_overdue(follow_up, now),
     )
 
 
@@ -235,7 +235,7 @@ def pending_items(
     )
     items = [
         *(_complaint_item(c, now) for c in first_complaints),
-        *(_follow_up_item(f, day) for f in first_follow_ups),
+        *(_follow_up_item(f, now) for f in first_follow_ups),
     ]
     items.sort(key=lambda item: (item.due_at, item.kind, item.pk))
     complaint_counts = complaints.aggregate(
@@ -275,7 +275,7 @@ def due_between(start: datetime, end: datetime, *, services=None) -> Iterable[Pe
     for complaint in complaints.select_related("case", "service").order_by("deadline", "id"):
         yield _complaint_item(complaint, start)
     for follow_up in follow_ups.select_related("case", "service").order_by("due_on", "id"):
-        yield _follow_up_item(follow_up, today(start))
+        yield _follow_up_item(follow_up, start)
 
 
 def open_items_of_case(case) -> list[Complaint | FollowUp]:

@@ -644,7 +644,26 @@ class CaseFilterForm(forms.Form):
 # calls again when it stores (a day may have turned, a colleague may have been quicker).
 
 
-class ComplaintForm(forms.Form):
+class ClockForm(forms.Form):
+    """A form of the legal clock on a case: text that cannot be stored is refused, and `clean`
+    shows next to its fields the problems of the rule (`problems`) its action calls again."""
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        refuse_unstorable_text(self)
+
+    def problems(self, data: dict) -> list:
+        return []
+
+    def clean(self):
+        data = super().clean()
+        # A field with an error of its own keeps that one (add_to_form skips it).
+        add_to_form(self, self.problems(dict(data)))
+        return data
+
+
+class ComplaintForm(ClockForm):
     """A complaint (denuncia) filed with the police, a prosecutor or a court."""
 
     filed_at = _model_field(
@@ -658,18 +677,11 @@ class ComplaintForm(forms.Form):
     filed_by = _model_field(Complaint, "filed_by")
     reference = _model_field(Complaint, "reference")
 
-    def __init__(self, *args, case: Case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
-        refuse_unstorable_text(self)
-
-    def clean(self):
-        data = super().clean()
-        add_to_form(self, rules.complaint_problems(dict(data), now=timezone.now()))
-        return data
+    def problems(self, data):
+        return rules.complaint_problems(data, now=timezone.now())
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(ClockForm):
     """A protection measure asked for a complaint; with `measure`, a change of a stored one,
     offering only the states it may reach (`rules.MEASURE_TRANSITIONS`)."""
 
@@ -702,8 +714,7 @@ class MeasureForm(forms.Form):
         measure: ProtectionMeasure | None = None,
         **kwargs,
     ):
-        super().__init__(*args, **kwargs)
-        self.case = case
+        super().__init__(*args, case=case, **kwargs)
         self.complaint = complaint
         self.measure = measure
         if measure is not None:
@@ -715,21 +726,17 @@ class MeasureForm(forms.Form):
                 for value, label in ProtectionMeasure.State.choices
                 if value in reachable
             ]
-        refuse_unstorable_text(self)
 
-    def clean(self):
-        data = super().clean()
-        problems = rules.measure_problems(
-            dict(data),
+    def problems(self, data):
+        return rules.measure_problems(
+            data,
             complaint_filed_at=self.complaint.filed_at,
             now=timezone.now(),
             previous_state=self.measure.state if self.measure else None,
         )
-        add_to_form(self, problems)
-        return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ClockForm):
     """Setting a complaint aside, or cancelling a follow-up: the reason is required (by the
     rule, whose message says why) and kept with the case."""
 
@@ -740,18 +747,13 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
     )
 
-    def __init__(self, *args, case: Case, label=None, **kwargs):
+    def __init__(self, *args, label=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.case = case
         if label:
             self.fields["reason"].label = label
-        refuse_unstorable_text(self)
 
-    def clean(self):
-        data = super().clean()
-        if "reason" not in self.errors:
-            add_to_form(self, rules.set_aside_problems(data.get("reason")))
-        return data
+    def problems(self, data):
+        return rules.set_aside_problems(data.get("reason"))
 
 
 class SetAsideForm(ReasonForm):
@@ -766,25 +768,18 @@ class FollowUpCancelForm(ReasonForm):
         self.follow_up = follow_up
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(ClockForm):
     """A visit, call or accompaniment to schedule."""
 
     kind = _model_field(FollowUp, "kind")
     due_on = _model_field(FollowUp, "due_on", widget=DateInput())
     notes = _model_field(FollowUp, "notes", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, case: Case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
-        refuse_unstorable_text(self)
-
-    def clean(self):
-        data = super().clean()
-        add_to_form(self, rules.follow_up_problems(dict(data), now=timezone.now()))
-        return data
+    def problems(self, data):
+        return rules.follow_up_problems(data, now=timezone.now())
 
 
-class FollowUpDoneForm(forms.Form):
+class FollowUpDoneForm(ClockForm):
     """A follow-up done: the day, and how it went (added to its notes)."""
 
     done_on = _model_field(FollowUp, "done_on", required=False, widget=DateInput())
@@ -795,18 +790,12 @@ class FollowUpDoneForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, case: Case, follow_up: FollowUp, **kwargs):
+    def __init__(self, *args, follow_up: FollowUp, **kwargs):
         super().__init__(*args, **kwargs)
-        self.case = case
         self.follow_up = follow_up
         self.initial.setdefault("done_on", clock.today())
-        refuse_unstorable_text(self)
 
-    def clean(self):
-        data = super().clean()
-        if "done_on" not in self.errors:
-            problems = rules.follow_up_done_problems(
-                data.get("done_on"), scheduled_at=self.follow_up.created_at, now=timezone.now()
-            )
-            add_to_form(self, problems)
-        return data
+    def problems(self, data):
+        return rules.follow_up_done_problems(
+            data.get("done_on"), scheduled_at=self.follow_up.created_at, now=timezone.now()
+        )

@@ -61,7 +61,7 @@ def key_pages(cast) -> list[tuple[str | None, str]]:
     case, shelter = build_world(cast)
     complaint = legal_clock(cast, case)
     reports = ["/reports/rural-coverage/", "/reports/shelters/", "/reports/network/"]
-    reports += ["/reports/protection/"]
+    reports += ["/reports/protection/", "/reports/activities/"]
     reports += [f"/reports/cases/?by={dimension}" for dimension in REPORT_DIMENSIONS]
     return [
         (None, "/accounts/login/"),

@@ -22,11 +22,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Case, Complaint
+from reports import urls as report_urls
 from reports.queries import DIMENSIONS
 from tests.browser.steps import build_world, log_in
-from tests.browser.test_accessibility import REPORT_DIMENSIONS, key_pages
+from tests.browser.test_accessibility import REPORT_DIMENSIONS, key_pages, legal_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +39,7 @@ FIELD = "/field/"  # opened at `localhost`, a secure context, as tests/browser/t
 
 # The key pages, per person; {case} and {shelter} are filled in from the world built below.
 REPORTS = ["/reports/", "/reports/rural-coverage/", "/reports/shelters/", "/reports/network/"]
+REPORTS += ["/reports/protection/", "/reports/activities/"]
 REPORTS += [f"/reports/cases/?by={dimension}" for dimension in REPORT_DIMENSIONS]
 KEY_PAGES = [
     ("caseworker_a", "/"),
@@ -44,10 +47,15 @@ KEY_PAGES = [
     ("caseworker_a", "/cases/new/"),
     ("caseworker_a", "/cases/{case}/"),
     ("caseworker_a", "/cases/{case}/actions/new/"),
+    # The legal clock (tests/browser/test_accessibility.legal_clock puts items on the case).
+    ("caseworker_a", "/cases/{case}/complaints/{complaint}/measures/new/"),
+    ("caseworker_a", "/cases/{case}/close/"),
+    ("caseworker_a", "/pending/"),
     ("shelter_staff", "/shelters/"),
     ("shelter_staff", "/shelters/{shelter}/admit/"),
     *[("national_manager", path) for path in REPORTS],
     ("national_manager", "/shelters/national/"),
+    ("national_manager", "/pending/"),
     ("caseworker_a", FIELD),  # last: its service worker stays out of the other pages' way
 ]
 
@@ -203,13 +211,14 @@ def summary(found: dict[str, list[str]], heights: dict[str, int]) -> str:
 
 def test_key_pages_fit_a_phone(page, live_server, cast):
     case, shelter = build_world(cast)
+    complaint = legal_clock(cast, case)
     shelter = shelter.code
     page.set_viewport_size(PHONE)
     local = live_server.url.replace("127.0.0.1", "localhost")
     found, heights = {}, {}
     signed_in = None
     for username, pattern in KEY_PAGES:
-        path = pattern.format(case=case.code, shelter=shelter)
+        path = pattern.format(case=case.code, shelter=shelter, complaint=complaint.pk)
         base = local if path == FIELD else live_server.url
         if (username, base) != signed_in:
             page.context.clear_cookies()
@@ -247,20 +256,22 @@ def test_the_accessibility_check_covers_every_phone_page(cast):
     """tests/browser/test_accessibility.py runs axe-core at 360 px on each of these pages too."""
     axe_pages = set(key_pages(cast))
     case = Case.objects.filter(actions__isnull=False).get()
+    complaint = Complaint.objects.get(case=case, settled_at__isnull=True)
     missing = [
         (username, pattern)
         for username, pattern in KEY_PAGES
-        if (username, pattern.format(case=case.code, shelter=SHELTER)) not in axe_pages
+        if (username, pattern.format(case=case.code, shelter=SHELTER, complaint=complaint.pk))
+        not in axe_pages
     ]
     assert not missing, f"add to key_pages() in test_accessibility.py: {missing}"
 
 
 def test_the_page_list_has_every_report_and_dimension():
     assert set(REPORT_DIMENSIONS) == set(DIMENSIONS)
-    assert {re.sub(r"\?.*", "", path) for _, path in KEY_PAGES if "/reports/" in path} == {
-        "/reports/",
-        "/reports/rural-coverage/",
-        "/reports/shelters/",
-        "/reports/network/",
-        "/reports/cases/",
+    # Every page of the reports (the open-data file is a download, not a page).
+    pages = {
+        reverse(f"reports:{pattern.name}")
+        for pattern in report_urls.urlpatterns
+        if pattern.name != "open_data"
     }
+    assert {re.sub(r"\?.*", "", path) for _, path in KEY_PAGES if "/reports/" in path} == pages
