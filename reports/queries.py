@@ -15,29 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case as SqlCase
 from django.db.models import (
-    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from activities import registry as activity_registry
-from activities.models import Activity, participants_expression
 from activities.rules import SERVICE_KINDS as ACTIVITY_SERVICE_KINDS
 from cases import clock, measures, registry
 from cases.models import Case, Complaint, ProtectionMeasure
 from cases.rules import GRANTED_STATES
+from reports import rollups
 from services.models import CareService, Region
 from services.scopes import scope_for
 from shelters.models import Sex, Shelter, Stay
@@ -98,57 +93,54 @@ def cases_in(services: QuerySet[CareService], filters: ReportFilters) -> QuerySe
     )
 
 
-def rural_coverage(services: QuerySet[CareService], filters: ReportFilters) -> dict:
-    sars = filter_services(services, filters).filter(kind=CareService.Kind.SAR)
-    cases = Case.objects.filter(
-        service__in=sars.values("pk"),
-        intake_date__gte=filters.start,
-        intake_date__lte=filters.end,
-    )
-    # Group by place first (a hash aggregate the database runs in parallel), then count the
-    # distinct places over those few rows: much faster than DISTINCT over every case.
-    places = cases.order_by().values("district_id", "community_id").annotate(n=Count("pk"))
-    figures = places.aggregate(
-        cases=Coalesce(Sum("n"), 0),
-        districts=Count("district_id", distinct=True),
-        # A community is its own row (id), so the same 4-digit suffix in two districts is two;
-        # cases without community add none (COUNT ignores NULL).
-        communities=Count("community_id", distinct=True),
-        provinces=Count(Substr("district_id", 1, 4), distinct=True),
-        regions=Count(Substr("district_id", 1, 2), distinct=True),
-    )
+def _places(fact: str, services: QuerySet[CareService], filters: ReportFilters) -> dict:
+    """The distinct places the fact reached in the period, from the rollup's `place` keys
+    ("district:community"): districts, communities (a community is its own row, so the same
+    4-digit suffix in two districts is two; facts without community add none), and the
+    provinces and regions of those districts."""
+    keys = rollups.counts(fact, "place", services, filters.start, filters.end)
+    districts, communities = set(), set()
+    for (key,) in keys:
+        district, _colon, community = key.partition(":")
+        districts.add(district)
+        if community:
+            communities.add(community)
     return {
-        "period": filters.period(),
-        "services": sars.active_between(filters.start, filters.end).count(),
-        **figures,
-        **activity_coverage(activities_in(sars, filters)),
+        "districts": len(districts),
+        "communities": len(communities),
+        "provinces": len({district[:4] for district in districts}),
+        "regions": len({district[:2] for district in districts}),
     }
 
 
-def activities_in(services: QuerySet[CareService], filters: ReportFilters) -> QuerySet[Activity]:
-    """The activities the reports count: not cancelled, of these services (already filtered),
-    dated in the period."""
-    return Activity.objects.counted().filter(
-        service__in=services.values("pk"), date__gte=filters.start, date__lte=filters.end
-    )
+def _total(fact: str, services: QuerySet[CareService], filters: ReportFilters) -> list[int]:
+    """[count, extra sum] of the fact in the period."""
+    found = rollups.counts(fact, "total", services, filters.start, filters.end, by=())
+    return found.get((), [0, 0])
 
 
-def activity_coverage(activities: QuerySet[Activity]) -> dict[str, int]:
-    """What the rural coverage adds for activities: how many, their participants, and the
-    distinct places they reached (a community is its own row, so the same 4-digit suffix in two
-    districts is two; activities without community add none). One query, grouped by place
-    first like the cases'."""
-    places = (
-        activities.order_by()
-        .values("district_id", "community_id")
-        .annotate(n=Count("pk"), people=Sum(participants_expression()))
-    )
-    return places.aggregate(
-        activities=Coalesce(Sum("n"), 0),
-        participants=Coalesce(Sum("people"), 0),
-        activity_districts=Count("district_id", distinct=True),
-        activity_communities=Count("community_id", distinct=True),
-    )
+def rural_coverage(services: QuerySet[CareService], filters: ReportFilters) -> dict:
+    sars = filter_services(services, filters).filter(kind=CareService.Kind.SAR)
+    return {
+        "period": filters.period(),
+        "services": sars.active_between(filters.start, filters.end).count(),
+        "cases": _total("case", sars, filters)[0],
+        **_places("case", sars, filters),
+        **activity_coverage(sars, filters),
+    }
+
+
+def activity_coverage(services: QuerySet[CareService], filters: ReportFilters) -> dict[str, int]:
+    """What the rural coverage adds for activities of these services (already filtered): how
+    many (not cancelled), their participants, and the distinct places they reached."""
+    activities, participants = _total("activity", services, filters)
+    places = _places("activity", services, filters)
+    return {
+        "activities": activities,
+        "participants": participants,
+        "activity_districts": places["districts"],
+        "activity_communities": places["communities"],
+    }
 
 
 def _by_kind(rows) -> dict[str, int]:
@@ -234,49 +226,63 @@ def _months(start: date, end: date) -> list[str]:
     return months
 
 
-def _age_group_expression():
-    whens = [
-        When(
-            victim_age__gte=low,
-            **({"victim_age__lte": high} if high is not None else {}),
-            then=Value(age_group_key(low, high)),
-        )
-        for low, high in AGE_GROUPS
-    ]
-    return SqlCase(*whens, output_field=CharField())
+def _by_key(fact: str, dimension: str, services, filters, convert=str) -> dict:
+    """{key: count} of one dimension of the fact in the period; the rollup's '' (not
+    recorded) is None, other keys pass through `convert` (int for coded fields)."""
+    found = rollups.counts(fact, dimension, services, filters.start, filters.end)
+    return {(convert(key) if key != "" else None): n for (key,), (n, _extra) in found.items()}
 
 
-def _grouped(cases: QuerySet[Case], expression) -> dict:
-    """Cases counted by the value of `expression` (a field name or an expression)."""
-    if isinstance(expression, str):
-        cases = cases.values(k=F(expression))
-    else:
-        cases = cases.annotate(k=expression).values("k")
-    return dict(cases.annotate(n=Count("pk")).values_list("k", "n"))
+def _per_service(fact: str, services, filters) -> dict[int, list[int]]:
+    """{service pk: [count, extra sum]} of the fact in the period."""
+    found = rollups.counts(fact, "total", services, filters.start, filters.end, by=("service",))
+    return {service: value for (service,), value in found.items()}
+
+
+def _by_service_attribute(per_service: dict, attribute) -> dict:
+    """Sum per-service figures by an attribute of the service (its kind, its region)."""
+    services = CareService.objects.filter(pk__in=list(per_service)).values_list(
+        "pk", "kind", "district_id"
+    )
+    grouped: dict = {}
+    for pk, kind, district in services:
+        key = attribute(kind, district)
+        total = grouped.setdefault(key, [0, 0])
+        total[0] += per_service[pk][0]
+        total[1] += per_service[pk][1]
+    return grouped
 
 
 def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension: str) -> dict:
-    """Cases in the period broken down by one dimension: rows of key, label and count."""
-    cases = cases_in(services, filters).order_by()
+    """Cases in the period broken down by one dimension: rows of key, label and count. Read
+    from the rollup (reports/rollups.py)."""
+    scoped = filter_services(services, filters)
     if dimension == "month":
-        counts = _grouped(cases, TruncMonth("intake_date"))
-        counts = {(month.strftime("%Y-%m") if month else None): n for month, n in counts.items()}
+        found = rollups.counts("case", "total", scoped, filters.start, filters.end, by=("month",))
+        counts = {month: n for (month,), (n, _extra) in found.items()}
         rows = _rows([(key, key) for key in _months(filters.start, filters.end)], counts)
     elif dimension in CODED_DIMENSIONS:
         field, variable = CODED_DIMENSIONS[dimension]
         nullable = Case._meta.get_field(field).null
-        rows = _rows(registry.choices(variable), _grouped(cases, field), unknown=nullable)
+        counts = _by_key("case", dimension, scoped, filters, int)
+        rows = _rows(registry.choices(variable), counts, unknown=nullable)
     elif dimension == "age_group":
         keys = [age_group_key(low, high) for low, high in AGE_GROUPS]
-        rows = _rows([(key, key) for key in keys], _grouped(cases, _age_group_expression()))
+        rows = _rows([(key, key) for key in keys], _by_key("case", "age_group", scoped, filters))
     elif dimension == "service_kind":
-        rows = _rows(CareService.Kind.choices, _grouped(cases, "service__kind"))
+        per_kind = _by_service_attribute(
+            _per_service("case", scoped, filters), lambda kind, _d: kind
+        )
+        rows = _rows(CareService.Kind.choices, {k: v[0] for k, v in per_kind.items()})
     elif dimension == "region":
-        counts = _grouped(cases, Substr("service__district_id", 1, 2))
-        rows = _rows(_regions_in_scope(filter_services(services, filters), counts), counts)
+        per_region = _by_service_attribute(
+            _per_service("case", scoped, filters), lambda _k, district: district[:2]
+        )
+        counts = {k: v[0] for k, v in per_region.items()}
+        rows = _rows(_regions_in_scope(scoped, counts), counts)
     elif dimension == "service":
-        counts = _grouped(cases, "service_id")
-        names = _services_in_scope(filter_services(services, filters), filters, counts)
+        counts = {pk: value[0] for pk, value in _per_service("case", scoped, filters).items()}
+        names = _services_in_scope(scoped, filters, counts)
         by_code = {code: counts[pk] for pk, code, _name in names if pk in counts}
         rows = _rows([(code, name) for _pk, code, name in names], by_code)
     else:
@@ -292,35 +298,29 @@ def cases_by(services: QuerySet[CareService], filters: ReportFilters, dimension:
 ACTIVITY_DIMENSIONS = ["month", "type", "service", "region"]
 
 
-def _grouped_activities(activities: QuerySet[Activity], expression) -> dict:
-    """Activities counted by the value of `expression`: {key: (activities, participants)}."""
-    if isinstance(expression, str):
-        activities = activities.values(k=F(expression))
-    else:
-        activities = activities.annotate(k=expression).values("k")
-    grouped = activities.annotate(n=Count("pk"), people=Sum(participants_expression()))
-    return {k: (n, people) for k, n, people in grouped.values_list("k", "n", "people")}
-
-
 def activities_by(services: QuerySet[CareService], filters: ReportFilters, dimension: str) -> dict:
     """Activities in the period broken down by one dimension: rows of key, label, count (of
     activities) and participants; `total` counts the activities, `participants_total` their
     participants. Every activity has a date, a type and a service, so no row is unknown."""
-    activities = activities_in(filter_services(services, filters), filters).order_by()
+    scoped = filter_services(services, filters)
+    registering = scoped.filter(kind__in=ACTIVITY_SERVICE_KINDS)
     if dimension == "month":
-        grouped = _grouped_activities(activities, TruncMonth("date"))
-        grouped = {month.strftime("%Y-%m"): value for month, value in grouped.items()}
+        found = rollups.counts(
+            "activity", "total", scoped, filters.start, filters.end, by=("month",)
+        )
+        grouped = {month: value for (month,), value in found.items()}
         labelled = [(key, key) for key in _months(filters.start, filters.end)]
     elif dimension == "type":
-        grouped = _grouped_activities(activities, "type")
+        found = rollups.counts("activity", "type", scoped, filters.start, filters.end)
+        grouped = {key: value for (key,), value in found.items()}
         labelled = activity_registry.choices()
     elif dimension == "region":
-        grouped = _grouped_activities(activities, Substr("service__district_id", 1, 2))
-        registering = filter_services(services, filters).filter(kind__in=ACTIVITY_SERVICE_KINDS)
+        grouped = _by_service_attribute(
+            _per_service("activity", scoped, filters), lambda _k, district: district[:2]
+        )
         labelled = _regions_in_scope(registering, grouped)
     elif dimension == "service":
-        by_pk = _grouped_activities(activities, "service_id")
-        registering = filter_services(services, filters).filter(kind__in=ACTIVITY_SERVICE_KINDS)
+        by_pk = _per_service("activity", scoped, filters)
         names = _services_in_scope(registering, filters, by_pk)
         grouped = {code: by_pk[pk] for pk, code, _name in names if pk in by_pk}
         labelled = [(code, name) for _pk, code, name in names]
@@ -361,28 +361,30 @@ def open_data_table(services: QuerySet[CareService], year: int) -> OpenData:
     other columns keep their places, the service's community activities in the year (not
     cancelled) and their participants. A service with activities and no case has its row."""
     violence = registry.choices("TIPO_VIOLENCIA")
-    sex = {"men": Count("pk", filter=Q(victim_sex=1)), "women": Count("pk", filter=Q(victim_sex=0))}
-    by_violence = {
-        f"violence_{code}": Count("pk", filter=Q(violence_type=code)) for code, _label in violence
-    }
-    by_age = {
-        f"age_{low}": Count(
-            "pk",
-            filter=Q(victim_age__gte=low) & (Q(victim_age__lte=high) if high is not None else Q()),
-        )
-        for low, high in AGE_GROUPS
-    }
+    # Each column: its name and the rollup's (dimension, key) it reads.
+    sex = {"men": ("sex", "1"), "women": ("sex", "0")}
+    by_violence = {f"violence_{code}": ("violence_type", str(code)) for code, _label in violence}
+    by_age = {f"age_{low}": ("age_group", age_group_key(low, high)) for low, high in AGE_GROUPS}
     filters = ReportFilters(start=date(year, 1, 1), end=date(year, 12, 31))
-    per_service = {
-        row.pop("service_id"): row
-        for row in cases_in(services, filters)
-        .order_by()
-        .values("service_id")
-        .annotate(total=Count("pk"), **sex, **by_violence, **by_age)
+    found = {
+        dimension: rollups.counts(
+            "case", dimension, services, filters.start, filters.end, by=("service", "key")
+        )
+        for dimension in ("total", "sex", "violence_type", "age_group")
     }
-    per_service_activities = _grouped_activities(
-        activities_in(services, filters).order_by(), "service_id"
-    )
+    per_service = {}
+    for (service, _key), (n, _extra) in found["total"].items():
+        per_service[service] = {
+            "total": n,
+            **{
+                name: found[dimension].get((service, key), [0])[0]
+                for name, (dimension, key) in {**sex, **by_violence, **by_age}.items()
+            },
+        }
+    per_service_activities = {
+        service: tuple(value)
+        for service, value in _per_service("activity", services, filters).items()
+    }
     header = [
         "AÑO",
         "UBIGEO",
@@ -460,31 +462,25 @@ def protection(
     granted), how many on time, the median hours from complaint to measure, the complaints
     overdue now (whatever their filing date) and the measures granted by type.
 
-    Four queries whatever the number of complaints: the complaints counted, the granted
-    measures counted by type (and on time), the middle one or two of their durations, and the
-    overdue complaints.
+    The counts come from the rollup (reports/rollups.py: complaints by their Lima month, granted
+    measures by their complaint's month, type and on time); the median reads the middle one or
+    two durations from the measures themselves (a median is not a sum: no rollup keeps it
+    exact), and the overdue complaints are counted on the pending index.
     """
     now = now or timezone.now()
-    complaints = complaints_in(services, filters)
-    granted = ProtectionMeasure.objects.filter(
-        complaint__in=complaints.values("pk"), state__in=sorted(GRANTED_STATES)
-    ).order_by()
-    # On time as `clock.within_deadline` says (exactly at the deadline is on time), in SQL.
-    on_time = Q(decided_at__lte=F("complaint__deadline"))
-    counts = granted.values("measure_type").annotate(
-        n=Count("pk"), on_time=Count("pk", filter=on_time)
-    )
-    by_type, within = {}, 0
-    for row in counts:
-        by_type[row["measure_type"]] = row["n"]
-        within += row["on_time"]
+    scoped = filter_services(services, filters)
+    found = rollups.counts("measure", "type", scoped, filters.start, filters.end)
+    by_type = {key: n for (key,), (n, _on_time) in found.items()}
+    within = sum(on_time for _n, on_time in found.values())
     total = sum(by_type.values())
-    overdue = clock.pending_complaints().filter(
-        service__in=filter_services(services, filters).values("pk"), deadline__lt=now
-    )
+    granted = ProtectionMeasure.objects.filter(
+        complaint__in=complaints_in(services, filters).values("pk"),
+        state__in=sorted(GRANTED_STATES),
+    ).order_by()
+    overdue = clock.pending_complaints().filter(service__in=scoped.values("pk"), deadline__lt=now)
     return {
         "period": filters.period(),
-        "complaints": complaints.count(),
+        "complaints": _total("complaint", scoped, filters)[0],
         "measures_granted": total,
         "granted_within_deadline": within,
         "median_hours_to_measure": _median_hours(granted, total),

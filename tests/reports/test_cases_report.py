@@ -167,13 +167,31 @@ def test_bad_parameters_get_a_clear_400(cast, national, params, field):
 @pytest.fixture
 def ethnicity_dimension(monkeypatch):
     """A coded dimension over a field the model already leaves empty when unknown, as
-    `entry_route`, `aggressor_sex` and `relationship` will be: the same code path."""
-    from reports import queries, views
+    `entry_route`, `aggressor_sex` and `relationship` will be: the same code path. A new
+    dimension is also a new key of the rollup's case fact; its triggers are installed again
+    (inside the test's transaction, so they go with it)."""
+    import dataclasses
+
+    from reports import queries, rollups, views
 
     monkeypatch.setitem(
         queries.CODED_DIMENSIONS, "ethnicity", ("victim_ethnicity", "ETNIA_VICTIMA")
     )
     monkeypatch.setitem(views.DIMENSION_LABELS, "ethnicity", "Etnia")
+    case = rollups.FACTS["case"]
+    monkeypatch.setitem(
+        rollups.FACTS,
+        "case",
+        dataclasses.replace(
+            case,
+            columns=(*case.columns, "victim_ethnicity"),
+            dimensions={
+                **case.dimensions,
+                "ethnicity": (rollups.text_key("r.victim_ethnicity"), "0"),
+            },
+        ),
+    )
+    rollups.install_triggers()
     return "ethnicity"
 
 

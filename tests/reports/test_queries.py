@@ -24,8 +24,9 @@ def grow(cast, n):
 @pytest.mark.parametrize(
     "url, own",
     [
-        # services active, the case aggregates, the activity aggregates
-        ("/reports/rural-coverage/?year=2023&format=json", 3),
+        # services active; the cases' total and places, the activities' total and places (each
+        # from the rollup)
+        ("/reports/rural-coverage/?year=2023&format=json", 5),
         # the stays of the period
         ("/reports/shelters/?year=2023&format=json", 1),
         # services opened, services active, shelters opened, shelters active
@@ -37,7 +38,8 @@ def grow(cast, n):
         # the grouped activities (with their participants), and the names of the services
         ("/reports/activities/?by=type&year=2023&format=json", 1),
         ("/reports/activities/?by=service&year=2023&format=json", 2),
-        ("/reports/activities/?by=region&year=2023&format=csv", 2),
+        # per service from the rollup, the services' regions, the regions' names
+        ("/reports/activities/?by=region&year=2023&format=csv", 3),
         # the same in the files
         ("/reports/cases/?by=service&year=2023&format=xlsx", 2),
         ("/reports/network/?year=2023&format=csv", 4),

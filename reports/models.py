@@ -1,0 +1,39 @@
+"""The reports' rollup table (see reports/rollups.py: what it holds and who keeps it)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from services.models import CareService
+
+
+class Rollup(models.Model):
+    """How many facts of a kind a service had in a month under one key of one dimension, and
+    one extra sum. Kept by database triggers in the writing transaction: never written by the
+    application (`reports.rollups`)."""
+
+    fact = models.CharField(_("fact"), max_length=12)
+    service = models.ForeignKey(
+        CareService,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique constraint serves the reads
+        related_name="+",
+    )
+    month = models.DateField(_("month"))
+    dimension = models.CharField(_("dimension"), max_length=16)
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    n = models.IntegerField(_("count"), default=0)
+    extra = models.BigIntegerField(_("extra sum"), default=0)
+
+    class Meta:
+        verbose_name = _("rollup row")
+        verbose_name_plural = _("rollup rows")
+        constraints = [
+            # Also the index the reports read: a fact's dimension over a range of months.
+            models.UniqueConstraint(
+                fields=["fact", "dimension", "month", "service", "key"], name="rollup_row_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.service_id} {self.month:%Y-%m} {self.dimension}={self.key}"
