@@ -71,25 +71,39 @@ bench-seed: install
 	psql "$(BENCH_SERVER)/postgres" -v ON_ERROR_STOP=1 -qc 'DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)' -c 'CREATE DATABASE $(BENCH_DB)'
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py migrate --noinput -v0
 	@export DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)"; TIMEFORMAT='seed_demo --cases $(BENCH_CASES) on PostgreSQL: %1R s wall'; \
-	time $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
+	time $(BIN)/python manage.py seed_demo --national --cases $(BENCH_CASES)
 
-# Time every report at scale: makes sure BENCH_DB (PostgreSQL) holds BENCH_CASES synthetic cases
-# with their complaints, measures and follow-ups (seeding only what is missing, so a second run
-# starts at once), refreshes the planner's statistics, then prints per report the median time of
-# the JSON view, of its bare SQL, their ratio and the query count (manage.py bench_reports), and
-# the median time of the pending list of the service with the most pending items, of
-# cases.clock.pending_items and of a naive query of the same (manage.py bench_pending; the goal
-# is under 50 ms). BENCH_YEAR defaults to the last full year.
+# The national network at scale (README.md, "Benchmark"): makes sure BENCH_DB (PostgreSQL)
+# holds the national demo network (`seed_demo --national`) with BENCH_CASES synthetic cases and
+# their legal clock (seeding only what is missing, so a second run starts at once), checks the
+# reports' rollup against a recount, refreshes the planner's statistics, then prints:
+# - per report, the median time of the JSON view and of the naive SQL over the period's source
+#   rows, their ratio and the goal (manage.py bench_reports; BENCH_YEAR, default the last full
+#   year);
+# - the pending list of the busiest service (manage.py bench_pending);
+# - requests/s of the national case list and of a bare Django page under gunicorn with 2
+#   workers (manage.py bench_case_list);
+# - the byte size of the pages with filters, with the 17-service demo and then the national
+#   network, on a scratch SQLite database (manage.py bench_page_sizes).
 BENCH_YEAR ?= $(shell expr $$(date +%Y) - 1)
+BENCH_SIZES_DB := var/bench_sizes.sqlite3
 .PHONY: bench
 bench: install
 	psql "$(BENCH_SERVER)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
 		|| psql "$(BENCH_SERVER)/postgres" -v ON_ERROR_STOP=1 -qc 'CREATE DATABASE $(BENCH_DB)'
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py migrate --noinput -v0
-	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py seed_demo --cases $(BENCH_CASES)
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py load_geography -v0
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py seed_demo --national --cases $(BENCH_CASES)
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py rollups
 	psql "$(BENCH_SERVER)/$(BENCH_DB)" -qc 'VACUUM ANALYZE'
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_reports --year $(BENCH_YEAR)
 	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_pending
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB)" $(BIN)/python manage.py bench_case_list
+	rm -f $(BENCH_SIZES_DB)
+	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py load_geography -v0
+	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py seed_demo --cases 200 -v0
+	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py bench_page_sizes
 
 # Field mode over emulated rural 3G (300 ms, 400 kbit/s each way) in Debian's Chromium: the bytes
 # and seconds of "Preparar salida" with 200 cases, the sync of 50 new cases and 50 follow-ups, the
