@@ -7,9 +7,9 @@ from services.models import CareService
 
 
 class Rollup(models.Model):
-    """How many facts of a kind a service had in a month under one key of one dimension, and
-    one extra sum. Kept by database triggers in the writing transaction: never written by the
-    application (`reports.rollups`)."""
+    """How many facts of a kind a service had in a month (or a year) under one key of one
+    dimension, and one extra sum. Kept by database triggers in the writing transaction: never
+    written by the application (`reports.rollups`)."""
 
     fact = models.CharField(_("fact"), max_length=12)
     service = models.ForeignKey(
@@ -19,7 +19,15 @@ class Rollup(models.Model):
         db_index=False,  # the unique constraint serves the reads
         related_name="+",
     )
-    month = models.DateField(_("month"))
+
+    class Span(models.TextChoices):
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
+
+    # The counts of a calendar month, or of a whole year (read for the years a period covers):
+    # `start` is the span's first day.
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices)
+    start = models.DateField(_("first day"))
     dimension = models.CharField(_("dimension"), max_length=16)
     key = models.CharField(_("key"), max_length=40, blank=True)
     n = models.IntegerField(_("count"), default=0)
@@ -29,11 +37,15 @@ class Rollup(models.Model):
         verbose_name = _("rollup row")
         verbose_name_plural = _("rollup rows")
         constraints = [
-            # Also the index the reports read: a fact's dimension over a range of months.
+            # Also the index the reports read: a fact's dimension over a range of months. With
+            # the counts in it, PostgreSQL answers from the index alone (an index-only scan).
+            # SQLite cannot have it: reports/rollups.py makes it a plain unique index there.
             models.UniqueConstraint(
-                fields=["fact", "dimension", "month", "service", "key"], name="rollup_row_unique"
+                fields=["fact", "dimension", "span", "start", "service", "key"],
+                include=["n", "extra"],
+                name="rollup_row_unique",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.fact} {self.service_id} {self.month:%Y-%m} {self.dimension}={self.key}"
+        return f"{self.fact} {self.service_id} {self.span} {self.start} {self.dimension}={self.key}"

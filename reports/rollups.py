@@ -43,8 +43,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 TABLE = "reports_rollup"
-COLUMNS = ("fact", "service_id", "month", "dimension", "key", "n", "extra")
-CONFLICT = ("fact", "dimension", "month", "service_id", "key")
+COLUMNS = ("fact", "service_id", "span", "start", "dimension", "key", "n", "extra")
+CONFLICT = ("fact", "dimension", "span", "start", "service_id", "key")
 PREFIX = "warmi_rollup_"
 
 # The report's age groups, as SQL over a case row: the same bounds as reports.queries.AGE_GROUPS
@@ -177,27 +177,35 @@ def _lima_offset_hours() -> int:
     return int(offsets.pop().total_seconds() // 3600)
 
 
-def month_sql(fact: Fact, vendor: str) -> str:
-    """The first day of the fact's month, as SQL."""
+def start_sql(fact: Fact, vendor: str, unit: str = "month") -> str:
+    """The first day of the fact's month (or year), as SQL."""
     if vendor == "postgresql":
+        day = fact.day
         if fact.moment:
             zone = settings.SERVICE_TIME_ZONE.replace("'", "")
-            return f"CAST(date_trunc('month', {fact.day} AT TIME ZONE '{zone}') AS date)"
-        return f"CAST(date_trunc('month', {fact.day}) AS date)"
+            day = f"{fact.day} AT TIME ZONE '{zone}'"
+        return f"CAST(date_trunc('{unit}', {day}) AS date)"
+    pattern = "%Y-%m-01" if unit == "month" else "%Y-01-01"
     if fact.moment:
-        return f"strftime('%Y-%m-01', {fact.day}, '{_lima_offset_hours():+d} hours')"
-    return f"strftime('%Y-%m-01', {fact.day})"
+        return f"strftime('{pattern}', {fact.day}, '{_lima_offset_hours():+d} hours')"
+    return f"strftime('{pattern}', {fact.day})"
+
+
+def month_sql(fact: Fact, vendor: str) -> str:
+    return start_sql(fact, vendor, "month")
 
 
 def _contributions(fact: Fact, vendor: str, rows: str, parent: str, sign: int) -> str:
-    """SELECT of (service_id, month, dimension, key, n, extra) over the given rows."""
+    """SELECT of (service_id, span, start, dimension, key, n, extra) over the given rows: each
+    row counts in its month and in its year."""
     join = fact.join.format(parent=parent)
-    month = month_sql(fact, vendor)
     return " UNION ALL ".join(
-        f"SELECT r.service_id AS service_id, {month} AS month, '{dimension}' AS dimension, "
+        f"SELECT r.service_id AS service_id, '{unit}' AS span, "
+        f"{start_sql(fact, vendor, unit)} AS start, '{dimension}' AS dimension, "
         f"{key} AS key, {sign} AS n, {sign} * ({extra}) AS extra "
         f"FROM {rows} r {join} WHERE {fact.counted}"
         for dimension, (key, extra) in fact.dimensions.items()
+        for unit in ("month", "year")
     )
 
 
@@ -207,11 +215,11 @@ def _upsert(fact: Fact, parts: list[str]) -> str:
     conflict = ", ".join(f'"{c}"' for c in CONFLICT)
     return (
         f"INSERT INTO {TABLE} ({columns}) "
-        f"SELECT '{fact.name}', service_id, month, dimension, key, SUM(n), SUM(extra) "
+        f"SELECT '{fact.name}', service_id, span, start, dimension, key, SUM(n), SUM(extra) "
         f"FROM ({' UNION ALL '.join(parts)}) AS d WHERE 1 = 1 "
-        "GROUP BY service_id, month, dimension, key "
+        "GROUP BY service_id, span, start, dimension, key "
         "HAVING SUM(n) <> 0 OR SUM(extra) <> 0 "
-        "ORDER BY service_id, month, dimension, key "
+        "ORDER BY service_id, span, start, dimension, key "
         f"ON CONFLICT ({conflict}) DO UPDATE SET "
         f'"n" = {TABLE}."n" + excluded."n", "extra" = {TABLE}."extra" + excluded."extra"'
     )
@@ -225,6 +233,14 @@ def _row(prefix: str, columns) -> str:
 def trigger_sql(vendor: str) -> list[str]:
     """The statements that (re)create every rollup trigger."""
     statements = []
+    if vendor != "postgresql":
+        # The model's unique constraint carries the counts (INCLUDE) for PostgreSQL's index-only
+        # reads; SQLite has no such indexes and Django skips the constraint there, so the
+        # triggers' ON CONFLICT gets its plain unique index here.
+        statements.append(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS rollup_row_key ON {TABLE} "
+            f"({', '.join(CONFLICT)})"
+        )
     for fact in FACTS.values():
         parent_table = fact.parent[0] if fact.parent else ""
         name = f"{PREFIX}{fact.name}"
@@ -372,7 +388,25 @@ def split_period(start: date, end: date) -> tuple[tuple[date, date] | None, list
     return (first, last), edges
 
 
-GROUPS = {"service": "service_id", "month": "month", "key": "key"}
+def spans(first: date, last: date, *, years: bool = True) -> list[tuple[str, date, date]]:
+    """The rollup rows that cover the whole months first..last (first days), as (span, first
+    start, last start): the whole calendar years among them as year rows, the other months as
+    month rows. A calendar year reads 1 row per service and key instead of 12."""
+    if not years:
+        return [("month", first, last)]
+    first_year = first.year if first.month == 1 else first.year + 1
+    last_year = last.year if last.month == 12 else last.year - 1
+    if first_year > last_year:
+        return [("month", first, last)]
+    ranges = [("year", date(first_year, 1, 1), date(last_year, 1, 1))]
+    if first < date(first_year, 1, 1):
+        ranges.append(("month", first, date(first_year - 1, 12, 1)))
+    if last > date(last_year, 12, 1):
+        ranges.append(("month", date(last_year + 1, 1, 1), last))
+    return ranges
+
+
+GROUPS = {"service": "service_id", "month": "start", "key": "key"}
 
 
 def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
@@ -441,19 +475,22 @@ def counts(
 ) -> dict[tuple, list[int]]:
     """The fact's counts over [start, end] for these services, grouped `by` some of service,
     month ('YYYY-MM') and key: {(values…): [n, extra]}. Groups that add up to nothing are left
-    out. Two queries at most: the rollup's whole months, and the edge days from the source."""
-    from django.db.models import Sum
+    out. Two queries at most: the rollup's whole years and months, and the edge days from the
+    source."""
+    from django.db.models import Q, Sum
 
     from .models import Rollup
 
     months, edges = split_period(start, end)
     result: dict[tuple, list[int]] = {}
     if months:
+        covering = Q()
+        for span, first, last in spans(*months, years="month" not in by):
+            covering |= Q(span=span, start__gte=first, start__lte=last)
         rows = Rollup.objects.using(services.db).filter(
+            covering,
             fact=fact,
             dimension=dimension,
-            month__gte=months[0],
-            month__lte=months[1],
             service__in=services.values("pk"),
         )
         if by:
@@ -478,7 +515,8 @@ def counts(
 
 
 def recount(using: str = "default") -> dict[tuple, tuple[int, int]]:
-    """Every rollup row as a fresh count of the source tables would have it."""
+    """Every rollup row as a fresh count of the source tables would have it: {(fact, service,
+    span, start, dimension, key): (n, extra)}."""
     from django.db import connections
 
     connection = connections[using]
@@ -489,28 +527,38 @@ def recount(using: str = "default") -> dict[tuple, tuple[int, int]]:
                 fact, connection.vendor, fact.table, fact.parent[0] if fact.parent else "", 1
             )
             cursor.execute(
-                "SELECT service_id, month, dimension, key, SUM(n), SUM(extra) "
-                f"FROM ({parts}) AS d GROUP BY service_id, month, dimension, key"
+                "SELECT service_id, span, start, dimension, key, SUM(n), SUM(extra) "
+                f"FROM ({parts}) AS d GROUP BY service_id, span, start, dimension, key"
             )
-            for service, month, dimension, key, n, extra in cursor.fetchall():
+            for service, span, start, dimension, key, n, extra in cursor.fetchall():
                 if n or extra:
-                    found[(fact.name, service, str(month)[:10], dimension, key)] = (n, extra)
+                    found[(fact.name, service, span, str(start)[:10], dimension, key)] = (n, extra)
     return found
 
 
-def stored(using: str = "default") -> dict[tuple, tuple[int, int]]:
+def stored(using: str = "default", span: str | None = "month") -> dict[tuple, tuple[int, int]]:
+    """The rollup's rows with a count: of one span, {(fact, service, 'YYYY-MM-DD', dimension,
+    key): (n, extra)}; of both (`span=None`), keyed like `recount`."""
     from .models import Rollup
 
-    rows = Rollup.objects.using(using).exclude(n=0, extra=0).values_list(*COLUMNS)
-    return {
-        (fact, service, str(month)[:10], dimension, key): (n, extra)
-        for fact, service, month, dimension, key, n, extra in rows
-    }
+    rows = Rollup.objects.using(using).exclude(n=0, extra=0)
+    if span:
+        rows = rows.filter(span=span)
+    found = {}
+    for fact, service, row_span, start, dimension, key, n, extra in rows.values_list(*COLUMNS):
+        start = str(start)[:10]
+        row = (
+            (fact, service, start, dimension, key)
+            if span
+            else (fact, service, row_span, start, dimension, key)
+        )
+        found[row] = (n, extra)
+    return found
 
 
 def differences(using: str = "default") -> list[tuple[tuple, tuple | None, tuple | None]]:
     """(row, stored, recounted) for every rollup row that differs from a fresh recount."""
-    have, want = stored(using), recount(using)
+    have, want = stored(using, span=None), recount(using)
     return [
         (row, have.get(row), want.get(row))
         for row in sorted(set(have) | set(want), key=str)
@@ -527,7 +575,7 @@ def rebuild(using: str = "default") -> int:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = ", ".join(dict.fromkeys(f.table for f in FACTS.values()))
-            cursor.execute(f"LOCK TABLE {tables}, cases_complaint IN SHARE MODE")
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
             cursor.execute(f"LOCK TABLE {TABLE} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")
         for fact in FACTS.values():

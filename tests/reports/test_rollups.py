@@ -44,13 +44,40 @@ def test_a_period_splits_into_whole_months_and_edge_days(start, end, months, edg
     assert rollups.split_period(start, end) == (months, edges)
 
 
+@pytest.mark.parametrize(
+    "first, last, expected",
+    [
+        # one calendar year: its year rows
+        (date(2023, 1, 1), date(2023, 12, 1), [("year", date(2023, 1, 1), date(2023, 1, 1))]),
+        # months of one year only: month rows
+        (date(2023, 2, 1), date(2023, 12, 1), [("month", date(2023, 2, 1), date(2023, 12, 1))]),
+        # whole years with months on both sides
+        (
+            date(2021, 11, 1),
+            date(2024, 2, 1),
+            [
+                ("year", date(2022, 1, 1), date(2023, 1, 1)),
+                ("month", date(2021, 11, 1), date(2021, 12, 1)),
+                ("month", date(2024, 1, 1), date(2024, 2, 1)),
+            ],
+        ),
+    ],
+)
+def test_whole_years_read_year_rows(first, last, expected):
+    assert rollups.spans(first, last) == expected
+    # counted by month, only month rows serve
+    assert rollups.spans(first, last, years=False) == [("month", first, last)]
+
+
 def test_the_age_groups_of_the_triggers_are_the_reports():
     """The triggers' SQL and reports.queries.AGE_GROUPS say the same, age by age."""
     service = CareServiceFactory()
     for age in range(0, 100):
         CaseFactory(service=service, victim_age=age)
     stored = dict(
-        Rollup.objects.filter(fact="case", dimension="age_group").values_list("key", "n")
+        Rollup.objects.filter(fact="case", dimension="age_group", span="year").values_list(
+            "key", "n"
+        )
     )
     expected = {}
     for age in range(0, 100):
@@ -74,13 +101,13 @@ def test_the_command_finds_a_difference_and_the_rebuild_repairs_it(capsys):
     CaseFactory(service=service)
     call_command("rollups")
     assert "equals a recount" in capsys.readouterr().out
-    Rollup.objects.filter(fact="case", dimension="sex").update(n=7)
+    Rollup.objects.filter(fact="case", dimension="sex", span="month").update(n=7)
     with pytest.raises(CommandError, match="1 rollup rows differ"):
         call_command("rollups")
-    assert "sex='0': stored (7, 0), recounted (1, 0)" in capsys.readouterr().out
+    assert "month=2023-03-01 sex='0': stored (7, 0), recounted (1, 0)" in capsys.readouterr().out
     call_command("rollups", rebuild=True)
     assert rollups.differences() == []
-    assert Rollup.objects.get(fact="case", dimension="sex").n == 1
+    assert Rollup.objects.get(fact="case", dimension="sex", span="month").n == 1
 
 
 def test_the_triggers_are_installed_again_after_a_source_table_loses_them():
@@ -90,7 +117,7 @@ def test_the_triggers_are_installed_again_after_a_source_table_loses_them():
     rollups.install_triggers()
     rollups.install_triggers()
     CaseFactory(service=service)
-    assert Rollup.objects.get(fact="case", dimension="total").n == 1
+    assert Rollup.objects.get(fact="case", dimension="total", span="month").n == 1
 
 
 def test_a_write_that_changes_no_count_touches_no_rollup_row():
@@ -148,5 +175,5 @@ def test_concurrent_intakes_of_one_service_both_count():
     other.join(10)
     assert errors == []
     assert second_done.is_set()
-    assert Rollup.objects.get(fact="case", dimension="total", service=service).n == 2
+    assert Rollup.objects.get(fact="case", dimension="total", span="year", service=service).n == 2
     assert rollups.differences() == []

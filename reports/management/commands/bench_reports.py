@@ -71,8 +71,7 @@ NAIVE = {
         for by, expression in GROUP_BY.items()
     },
     "/reports/activities/?by=type": [
-        f"SELECT a.type, count(*), sum(a.women + a.men + a.girls + a.boys) {ACTIVITIES} "
-        "GROUP BY 1"
+        f"SELECT a.type, count(*), sum(a.women + a.men + a.girls + a.boys) {ACTIVITIES} GROUP BY 1"
     ],
     "/reports/protection/": [
         f"SELECT count(*) FROM cases_complaint c WHERE {LIMA_DAY}",

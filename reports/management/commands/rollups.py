@@ -33,9 +33,9 @@ class Command(BaseCommand):
         found = rollups.differences(using=database)
         seconds = time.perf_counter() - started
         for row, have, want in found[:limit]:
-            fact, service, month, dimension, key = row
+            fact, service, span, start, dimension, key = row
             self.stdout.write(
-                f"{fact} service={service} month={month[:7]} {dimension}={key!r}: "
+                f"{fact} service={service} {span}={start} {dimension}={key!r}: "
                 f"stored {have or (0, 0)}, recounted {want or (0, 0)}"
             )
         if found:
