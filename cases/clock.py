@@ -249,14 +249,16 @@ def pending_items(
     return PendingList(items=items[:limit], overdue=overdue, due_today=everything - overdue)
 
 
-def pending_count(*, services, now: datetime | None = None) -> int:
+def pending_count(*, services, now: datetime | None = None, cap: int | None = None) -> int:
     """How many items are overdue or due today in `services` (the navigation's badge): one
-    query, answered from the two pending indexes."""
+    query, answered from the two pending indexes. With a `cap`, it counts no further than
+    cap + 1: a national scope's badge need not read every pending item of the country."""
     now = now or timezone.now()
     one = {"one": Value(1)}
     complaints = _due_complaints(services, now).order_by().values(**one)
     follow_ups = _due_follow_ups(services, now).order_by().values(**one)
-    return complaints.union(follow_ups, all=True).count()
+    items = complaints.union(follow_ups, all=True)
+    return (items[: cap + 1] if cap is not None else items).count()
 
 
 def due_between(start: datetime, end: datetime, *, services=None) -> Iterable[PendingItem]:

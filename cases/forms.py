@@ -574,9 +574,19 @@ class CloseCaseForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    """The case list's filters, in the order the page shows them.
+
+    The case list is the busiest page of the site: see `fields_with_widgets`."""
+
     q = forms.CharField(label=_("Case code"), required=False, max_length=40)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Case.Status.choices]
+    )
+    risk_level = forms.TypedChoiceField(
+        label=_("Risk"),
+        required=False,
+        coerce=int,
+        choices=[("", _("Any risk")), *registry.choices("NIVEL_DE_RIESGO_VICTIMA")],
     )
     service = SearchChoiceField(
         CareService.objects.none(),
@@ -586,12 +596,6 @@ class CaseFilterForm(forms.Form):
         upper=True,
         search_url=format_lazy("{}?for=cases", reverse_lazy("geo_service_search")),
         help_text=_("Type two letters of its name or code, and choose."),
-    )
-    risk_level = forms.TypedChoiceField(
-        label=_("Risk"),
-        required=False,
-        coerce=int,
-        choices=[("", _("Any risk")), *registry.choices("NIVEL_DE_RIESGO_VICTIMA")],
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
@@ -617,6 +621,23 @@ class CaseFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end of the period is before its start."))
         return data
+
+    def fields_with_widgets(self) -> list[tuple[forms.BoundField, str]]:
+        """Each field with its widget's HTML in crispy-forms' Bootstrap 5 classes
+        ("form-control", "form-select", "is-invalid"), for templates/cases/case_list.html to
+        place with its label, errors and help text: the busiest page of the site renders its
+        filters without crispy-forms' field templates, which cost about as much as the rest of
+        the page. Django renders the widgets themselves (aria-invalid, aria-describedby)."""
+        return [(field, self._widget_html(field)) for field in self]
+
+    @staticmethod
+    def _widget_html(field: forms.BoundField) -> str:
+        widget = field.field.widget
+        bootstrap = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        css = [widget.attrs.get("class"), type(widget).__name__.lower(), bootstrap]
+        if field.errors:
+            css.append("is-invalid")
+        return field.as_widget(attrs={"class": " ".join(filter(None, css))})
 
     def filter(self, cases):
         if not self.is_valid():

@@ -280,12 +280,14 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["service", "-intake_date"], name="case_service_intake_idx"),
-            # The reports read these columns of a period's cases: with them in the index,
-            # PostgreSQL answers from the index alone (an index-only scan) at a million cases.
-            # Other databases keep a plain index on the date.
+            # A service's list, newest first (the case list's own order, id breaking ties).
+            models.Index(fields=["service", "-intake_date", "-id"], name="case_service_list_idx"),
+            # Read backwards, the whole list's order (newest first): the first page is the
+            # index's last 25 entries, however many cases. Forwards, the edge days of a
+            # report's period (reports/rollups.py) with the columns they count: PostgreSQL
+            # answers those from the index alone. Other databases keep a plain index.
             models.Index(
-                fields=["intake_date"],
+                fields=["intake_date", "id"],
                 include=[
                     "service",
                     "victim_sex",

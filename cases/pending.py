@@ -49,11 +49,16 @@ def services_in_scope(user) -> QuerySet | list[int] | None:
     return services_visible_to(user).order_by().values("pk")
 
 
-def pending_count_for(user) -> int:
-    """The navigation's badge: overdue plus due today in the user's scope, in one query."""
+# The badge shows up to this many items, then "99+"; the list and the home page count exactly.
+NAV_BADGE_CAP = 99
+
+
+def pending_count_for(user, *, cap: int | None = None) -> int:
+    """Overdue plus due today in the user's scope, in one query; with a `cap`, at most cap + 1
+    (the navigation's badge, `NAV_BADGE_CAP`)."""
     if not scope_for(user).may_read_cases:
         return 0
-    return clock.pending_count(services=services_in_scope(user))
+    return clock.pending_count(services=services_in_scope(user), cap=cap)
 
 
 def _now() -> datetime:

@@ -76,3 +76,21 @@ def test_the_cards_add_no_query(cast, cases, as_user, django_assert_num_queries,
     shown = cards(page, "case-cards")
     assert len(shown) == min(1 + extra, CASES_PER_PAGE)
     assert all(card["fields"]["place"] for card in shown)
+
+
+def test_the_filters_are_labelled_fields_and_an_error_is_tied_to_its_field(cast, as_user):
+    """The filter form is written without crispy-forms' templates (the page is the busiest of
+    the site): each field keeps its label, its Bootstrap classes, its help text and, when
+    refused, its error, which the field names for screen readers."""
+    client = as_user(cast.caseworker_a)
+    page = client.get(reverse("case_list")).content.decode()
+    assert '<label for="id_status" class="form-label">Status</label>' in page
+    assert 'class="select form-select"' in page
+    assert 'id="id_service_helptext" class="form-text"' in page
+    assert 'aria-describedby="id_service_helptext"' in page
+
+    page = client.get(reverse("case_list"), {"date_from": "not-a-date"}).content.decode()
+    assert 'class="dateinput form-control is-invalid"' in page
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="id_date_from_error"' in page
+    assert '<div id="id_date_from_error" class="invalid-feedback">' in page

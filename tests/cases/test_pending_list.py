@@ -460,6 +460,23 @@ def test_the_badge_has_text_for_screen_readers_and_links_to_the_list(cast, as_us
     assert '<span class="visually-hidden">' in link.group(1)
 
 
+def test_the_badge_stops_counting_past_its_cap(cast, as_user, world, monkeypatch):
+    """A national scope can have thousands of pending items: the badge counts to its cap and
+    one more, shows "cap+", and the list and the home page still count them all."""
+    from cases import context_processors
+
+    monkeypatch.setattr(context_processors, "NAV_BADGE_CAP", 3)
+    national = as_user(cast.national_manager)  # 6 items in scope
+    with CaptureQueriesContext(connection) as queries:
+        text = page(national.get(reverse("case_list")))
+    assert 'data-testid="nav-pending-count">3+</span>' in text
+    (count,) = pending_queries(queries)
+    assert "LIMIT 4" in count
+    assert 'data-testid="home-scope-pending-link">6 ' in page(national.get(reverse("home")))
+    # A caseworker under the cap sees her exact count.
+    assert nav_badge(as_user(cast.caseworker_a).get(reverse("case_list"))) == 2
+
+
 @pytest.mark.parametrize("member", ["outsider", "shelter_staff"])
 def test_users_without_a_pending_list_get_no_badge_and_no_query_for_it(cast, as_user, member):
     client = as_user(getattr(cast, member))
