@@ -162,7 +162,7 @@ def test_a_report_request_without_a_replica_reads_the_primary(cast, as_user):
         response = client.get(URL, {"by": "month", "year": 2023})
     assert response.status_code == 200
     assert response.context["data"]["total"] == 1
-    assert any("cases_case" in query["sql"] for query in primary.captured_queries)
+    assert any("reports_rollup" in query["sql"] for query in primary.captured_queries)
 
 
 # -- A real streaming replica (PostgreSQL) ----------------------------------------------------
@@ -302,7 +302,7 @@ def set_replay_paused(paused: bool) -> None:
         time.sleep(0.05)
 
 
-def reads_of(captured, table: str = "cases_case") -> list[str]:
+def reads_of(captured, table: str = "reports_rollup") -> list[str]:
     return [query["sql"] for query in captured.captured_queries if table in query["sql"]]
 
 
@@ -360,7 +360,7 @@ def test_a_report_reads_from_the_replica_and_answers_the_primarys_numbers(
     data, primary, standby = replica_report(national)
 
     assert data["total"] == Case.objects.count() == 2
-    assert reads_of(standby), "the cases were not read from the replica"
+    assert reads_of(standby), "the report was not read from the replica"
     assert not reads_of(primary)
     # The primary was asked only for its WAL position, the user and the session.
     assert any("pg_current_wal_lsn" in sql["sql"] for sql in primary.captured_queries)
