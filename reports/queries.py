@@ -98,19 +98,7 @@ def _places(fact: str, services: QuerySet[CareService], filters: ReportFilters) 
     ("district:community"): districts, communities (a community is its own row, so the same
     4-digit suffix in two districts is two; facts without community add none), and the
     provinces and regions of those districts."""
-    keys = rollups.counts(fact, "place", services, filters.start, filters.end)
-    districts, communities = set(), set()
-    for (key,) in keys:
-        district, _colon, community = key.partition(":")
-        districts.add(district)
-        if community:
-            communities.add(community)
-    return {
-        "districts": len(districts),
-        "communities": len(communities),
-        "provinces": len({district[:4] for district in districts}),
-        "regions": len({district[:2] for district in districts}),
-    }
+    return rollups.places(fact, services, filters.start, filters.end)
 
 
 def _total(fact: str, services: QuerySet[CareService], filters: ReportFilters) -> list[int]:

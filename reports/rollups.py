@@ -511,6 +511,47 @@ def counts(
     return {group: value for group, value in result.items() if value[0] or value[1]}
 
 
+def places(fact: str, services: QuerySet, start: date, end: date) -> dict[str, int]:
+    """The distinct districts, communities, provinces and regions the fact reached over
+    [start, end]: the `place` keys ("district:community", a district being six digits) with a
+    count above zero. Counted in the database when the period is whole months (one row back);
+    with edge days, the keys of the rollup and of the edges are put together first."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Substr
+
+    from .models import Rollup
+
+    months, edges = split_period(start, end)
+    keys = set()
+    if months:
+        covering = Q()
+        for span, first, last in spans(*months):
+            covering |= Q(span=span, start__gte=first, start__lte=last)
+        rows = Rollup.objects.using(services.db).filter(
+            covering,
+            fact=fact,
+            dimension="place",
+            n__gt=0,
+            service__in=services.values("pk"),
+        )
+        if not edges:
+            return rows.aggregate(
+                districts=Count(Substr("key", 1, 6), distinct=True),
+                communities=Count("key", distinct=True, filter=~Q(key__endswith=":")),
+                provinces=Count(Substr("key", 1, 4), distinct=True),
+                regions=Count(Substr("key", 1, 2), distinct=True),
+            )
+        keys.update(rows.order_by().values_list("key", flat=True).distinct())
+    keys.update(key for (key,) in source_counts(fact, "place", services, edges, ("key",)))
+    districts = {key[:6] for key in keys}
+    return {
+        "districts": len(districts),
+        "communities": len({key for key in keys if not key.endswith(":")}),
+        "provinces": len({district[:4] for district in districts}),
+        "regions": len({district[:2] for district in districts}),
+    }
+
+
 # Checking -------------------------------------------------------------------------------------
 
 

@@ -177,3 +177,38 @@ def test_concurrent_intakes_of_one_service_both_count():
     assert second_done.is_set()
     assert Rollup.objects.get(fact="case", dimension="total", span="year", service=service).n == 2
     assert rollups.differences() == []
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2023, 1, 1), date(2023, 12, 31)),  # whole months: counted in the database
+        (date(2023, 2, 10), date(2023, 6, 20)),  # edge days: keys put together first
+        (date(2023, 3, 2), date(2023, 3, 30)),  # edge days only
+    ],
+)
+def test_the_places_reached_equal_a_direct_count(start, end):
+    from tests.factories import CommunityFactory, DistrictFactory
+
+    service = CareServiceFactory(kind="SAR")
+    other = DistrictFactory()
+    community = CommunityFactory(district=service.district)
+    far = CommunityFactory(district=other)
+    for day, district, place in [
+        (date(2023, 1, 5), service.district, None),
+        (date(2023, 2, 12), service.district, community),
+        (date(2023, 3, 15), other, far),
+        (date(2023, 6, 25), other, None),
+        (date(2023, 11, 3), service.district, community),
+    ]:
+        CaseFactory(service=service, intake_date=day, district=district, community=place)
+    cases = Case.objects.filter(intake_date__gte=start, intake_date__lte=end)
+    districts = set(cases.values_list("district_id", flat=True))
+    expected = {
+        "districts": len(districts),
+        "communities": cases.exclude(community=None).values("community").distinct().count(),
+        "provinces": len({d[:4] for d in districts}),
+        "regions": len({d[:2] for d in districts}),
+    }
+    services = type(service).objects.filter(pk=service.pk)
+    assert rollups.places("case", services, start, end) == expected
