@@ -282,6 +282,9 @@ class Case(models.Model):
         indexes = [
             # A service's list, newest first (the case list's own order, id breaking ties).
             models.Index(fields=["service", "-intake_date", "-id"], name="case_service_list_idx"),
+            # The list filtered by status ("open", the few among a million closed): its first
+            # page and its capped count read only the matching entries.
+            models.Index(fields=["status", "-intake_date", "-id"], name="case_status_list_idx"),
             # Read backwards, the whole list's order (newest first): the first page is the
             # index's last 25 entries, however many cases. Forwards, the edge days of a
             # report's period (reports/rollups.py) with the columns they count: PostgreSQL
