@@ -14,6 +14,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        # After every migrate: a migration that rebuilds a source table on SQLite drops its
-        # triggers with it, so they are created again from reports/rollups.py.
+        # After every migrate (and flush): the triggers made what reports/rollups.py defines,
+        # touching only what differs, and the rollup recounted when anything had to change.
         post_migrate.connect(install_rollup_triggers, sender=self)

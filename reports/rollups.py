@@ -187,7 +187,9 @@ def start_sql(fact: Fact, vendor: str, unit: str = "month") -> str:
         return f"CAST(date_trunc('{unit}', {day}) AS date)"
     pattern = "%Y-%m-01" if unit == "month" else "%Y-01-01"
     if fact.moment:
-        return f"strftime('{pattern}', {fact.day}, '{_lima_offset_hours():+d} hours')"
+        # Whole seconds first: strftime rounds 23:59:59.9995 up to the next day.
+        day = f"substr({fact.day}, 1, 19)"
+        return f"strftime('{pattern}', {day}, '{_lima_offset_hours():+d} hours')"
     return f"strftime('{pattern}', {fact.day})"
 
 
@@ -230,36 +232,48 @@ def _row(prefix: str, columns) -> str:
     return "(SELECT " + ", ".join(f"{prefix}.{c} AS {c}" for c in ("id", *columns)) + ")"
 
 
-def trigger_sql(vendor: str) -> list[str]:
-    """The statements that (re)create every rollup trigger."""
-    statements = []
-    if vendor != "postgresql":
-        # The model's unique constraint carries the counts (INCLUDE) for PostgreSQL's index-only
-        # reads; SQLite has no such indexes and Django skips the constraint there, so the
-        # triggers' ON CONFLICT gets its plain unique index here.
-        statements.append(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS rollup_row_key ON {TABLE} "
-            f"({', '.join(CONFLICT)})"
-        )
+@dataclass(frozen=True)
+class Definition:
+    """One database object that keeps the rollup: a function (PostgreSQL) or a trigger."""
+
+    kind: str  # "function" or "trigger"
+    name: str
+    table: str  # the trigger's table ("" for a function)
+    sql: str  # the statement that creates it
+
+
+def _pg_function(name: str, body: str) -> Definition:
+    return Definition(
+        "function",
+        name,
+        "",
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"{body} RETURN NULL; END $$",
+    )
+
+
+def _by_operation(insert: str, delete: str, update: str) -> str:
+    return (
+        f"IF TG_OP = 'INSERT' THEN {insert}; ELSIF TG_OP = 'DELETE' THEN {delete}; "
+        f"ELSE {update}; END IF;"
+    )
+
+
+def definitions(vendor: str) -> list[Definition]:
+    """Every function and trigger that keeps the rollup, as the database should have them."""
+    found = []
     for fact in FACTS.values():
         parent_table = fact.parent[0] if fact.parent else ""
         name = f"{PREFIX}{fact.name}"
+
+        def upsert(*parts, fact=fact):
+            return _upsert(fact, list(parts))
+
         if vendor == "postgresql":
-            both = _upsert(
-                fact,
-                [
-                    _contributions(fact, vendor, "new_rows", parent_table, 1),
-                    _contributions(fact, vendor, "old_rows", parent_table, -1),
-                ],
-            )
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN "
-                "IF TG_OP = 'INSERT' THEN "
-                f"{_upsert(fact, [_contributions(fact, vendor, 'new_rows', parent_table, 1)])}; "
-                "ELSIF TG_OP = 'DELETE' THEN "
-                f"{_upsert(fact, [_contributions(fact, vendor, 'old_rows', parent_table, -1)])}; "
-                f"ELSE {both}; END IF; RETURN NULL; END $$"
+            new = _contributions(fact, vendor, "new_rows", parent_table, 1)
+            old = _contributions(fact, vendor, "old_rows", parent_table, -1)
+            found.append(
+                _pg_function(name, _by_operation(upsert(new), upsert(old), upsert(new, old)))
             )
             for event, referencing in (
                 ("INSERT", "NEW TABLE AS new_rows"),
@@ -267,95 +281,178 @@ def trigger_sql(vendor: str) -> list[str]:
                 ("DELETE", "OLD TABLE AS old_rows"),
             ):
                 trigger = f"{name}_{event.lower()}"
-                statements.append(f"DROP TRIGGER IF EXISTS {trigger} ON {fact.table}")
-                statements.append(
-                    f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} "
-                    f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+                found.append(
+                    Definition(
+                        "trigger",
+                        trigger,
+                        fact.table,
+                        f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} "
+                        f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+                    )
                 )
             if fact.parent:
-                table, _columns, _fk = fact.parent
-                source = f"{fact.table}"
-                # Only the parents whose read columns changed: the others cancel out anyway,
-                # but a parent's unrelated update (a complaint settled) should read nothing.
-                changed = " OR ".join(
-                    f"o.{c} IS DISTINCT FROM p.{c}" for c in fact.parent[1] if c != "id"
+                # The parent's rows (a measure's complaint) place the fact: the facts of a
+                # parent inserted, deleted or moved (its read columns changed) are added or
+                # taken out here. Foreign keys are checked at commit, so within a transaction a
+                # measure may come before its complaint, or outlive it for a moment.
+                table, columns, _fk = fact.parent
+                changed = " OR ".join(f"o.{c} IS DISTINCT FROM p.{c}" for c in columns if c != "id")
+                moved = "FROM old_rows o JOIN new_rows p ON p.id = o.id WHERE " + changed
+                body = _by_operation(
+                    upsert(_contributions(fact, vendor, fact.table, "new_rows", 1)),
+                    upsert(_contributions(fact, vendor, fact.table, "old_rows", -1)),
+                    upsert(
+                        _contributions(fact, vendor, fact.table, f"(SELECT p.* {moved})", 1),
+                        _contributions(fact, vendor, fact.table, f"(SELECT o.* {moved})", -1),
+                    ),
                 )
-                old = f"(SELECT o.* FROM old_rows o JOIN new_rows p ON p.id = o.id WHERE {changed})"
-                new = f"(SELECT p.* FROM old_rows o JOIN new_rows p ON p.id = o.id WHERE {changed})"
-                statements.append(
-                    f"CREATE OR REPLACE FUNCTION {name}_parent() RETURNS trigger "
-                    "LANGUAGE plpgsql AS $$ BEGIN "
-                    + _upsert(
-                        fact,
-                        [
-                            _contributions(fact, vendor, source, new, 1),
-                            _contributions(fact, vendor, source, old, -1),
-                        ],
+                found.append(_pg_function(f"{name}_parent", body))
+                for event, referencing in (
+                    ("INSERT", "NEW TABLE AS new_rows"),
+                    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                    ("DELETE", "OLD TABLE AS old_rows"),
+                ):
+                    trigger = f"{name}_parent_{event.lower()}"
+                    found.append(
+                        Definition(
+                            "trigger",
+                            trigger,
+                            table,
+                            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} "
+                            f"REFERENCING {referencing} FOR EACH STATEMENT "
+                            f"EXECUTE FUNCTION {name}_parent()",
+                        )
                     )
-                    + "; RETURN NULL; END $$"
-                )
-                trigger = f"{name}_parent_update"
-                statements.append(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-                statements.append(
-                    f"CREATE TRIGGER {trigger} AFTER UPDATE ON {table} "
-                    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_parent()"
-                )
         else:
-            new, old = _row("NEW", fact.columns), _row("OLD", fact.columns)
-            bodies = {
-                "INSERT": [_contributions(fact, vendor, new, parent_table, 1)],
-                "DELETE": [_contributions(fact, vendor, old, parent_table, -1)],
-                "UPDATE": [
-                    _contributions(fact, vendor, new, parent_table, 1),
-                    _contributions(fact, vendor, old, parent_table, -1),
-                ],
-            }
-            for event, parts in bodies.items():
+            new = _contributions(fact, vendor, _row("NEW", fact.columns), parent_table, 1)
+            old = _contributions(fact, vendor, _row("OLD", fact.columns), parent_table, -1)
+            for event, sql in (
+                ("INSERT", upsert(new)),
+                ("DELETE", upsert(old)),
+                ("UPDATE", upsert(new, old)),
+            ):
                 trigger = f"{name}_{event.lower()}"
-                statements.append(f"DROP TRIGGER IF EXISTS {trigger}")
-                statements.append(
-                    f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} FOR EACH ROW "
-                    f"BEGIN {_upsert(fact, parts)}; END"
+                found.append(
+                    Definition(
+                        "trigger",
+                        trigger,
+                        fact.table,
+                        f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} FOR EACH ROW "
+                        f"BEGIN {sql}; END",
+                    )
                 )
             if fact.parent:
-                table, columns, fk = fact.parent
-                new_parent, old_parent = _row("NEW", columns[1:]), _row("OLD", columns[1:])
-                trigger = f"{name}_parent_update"
-                statements.append(f"DROP TRIGGER IF EXISTS {trigger}")
-                watched = ", ".join(columns[1:])
-                statements.append(
-                    f"CREATE TRIGGER {trigger} AFTER UPDATE OF {watched} ON {table} FOR EACH ROW "
-                    f"BEGIN "
-                    + _upsert(
-                        fact,
-                        [
-                            _contributions(fact, vendor, fact.table, new_parent, 1),
-                            _contributions(fact, vendor, fact.table, old_parent, -1),
-                        ],
+                table, columns, _fk = fact.parent
+                new = _contributions(fact, vendor, fact.table, _row("NEW", columns[1:]), 1)
+                old = _contributions(fact, vendor, fact.table, _row("OLD", columns[1:]), -1)
+                for event, sql in (
+                    ("INSERT", upsert(new)),
+                    ("DELETE", upsert(old)),
+                    (f"UPDATE OF {', '.join(columns[1:])}", upsert(new, old)),
+                ):
+                    trigger = f"{name}_parent_{event.split()[0].lower()}"
+                    found.append(
+                        Definition(
+                            "trigger",
+                            trigger,
+                            table,
+                            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} FOR EACH ROW "
+                            f"BEGIN {sql}; END",
+                        )
                     )
-                    + "; END"
-                )
-    return statements
+    return found
 
 
-def install_triggers(using: str = "default") -> None:
-    """Create (or replace) the triggers that keep the rollup. Run by the rollup's migration and
-    after every `migrate`: on SQLite, a migration that rebuilds a source table drops its
-    triggers with it. Without the rollup table (migrated back), the triggers are dropped."""
+def _installed(cursor, vendor: str) -> dict[tuple[str, str], str]:
+    """What the database has of the rollup's functions and triggers: {(kind, name): text to
+    compare with the definition} (PostgreSQL: a function's body, a trigger's existence)."""
+    if vendor == "postgresql":
+        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE %s", [PREFIX + "%"])
+        found = {("function", name): body for name, body in cursor.fetchall()}
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
+            [PREFIX + "%"],
+        )
+        found.update({("trigger", name): "" for (name,) in cursor.fetchall()})
+        return found
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+        [PREFIX + "%"],
+    )
+    return {("trigger", name): sql for name, sql in cursor.fetchall()}
+
+
+def _expected(definition: Definition, vendor: str) -> str:
+    if vendor != "postgresql":
+        return definition.sql
+    if definition.kind == "function":
+        return definition.sql.split("AS $$", 1)[1].rsplit("$$", 1)[0]
+    return ""
+
+
+def install_triggers(using: str = "default", *, rebuild_if_changed: bool = True) -> bool:
+    """Make the database's rollup functions and triggers those of `definitions`, touching only
+    what differs: an unchanged database takes no lock (on PostgreSQL, creating a trigger locks
+    its table against every reader and writer). Run after every `migrate` (reports/apps.py):
+    on SQLite, a migration that rebuilds a source table drops its triggers with it.
+
+    When anything had to change, the rollup is recounted from the source tables (unless
+    `rebuild_if_changed` is false): new definitions (a new dimension, other age groups)
+    apply to every stored fact, and facts written while a trigger was missing are counted.
+    Returns whether anything changed. Without the rollup table (migrated back), nothing runs.
+    """
     from django.db import connections
 
+    from config import replica
+
+    if using == replica.REPLICA:
+        return False  # a read-only standby: it replays the primary's
     connection = connections[using]
     tables = set(connection.introspection.table_names())
-    needed = {TABLE, *(fact.table for fact in FACTS.values())}
+    if not {TABLE, *(fact.table for fact in FACTS.values())} <= tables:
+        return False
+    vendor = connection.vendor
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if needed <= tables:
-            statements = trigger_sql(connection.vendor)
-        else:
-            statements = [s for s in trigger_sql(connection.vendor) if s.startswith("DROP")]
-            statements = [s for s in statements if s.split(" ON ")[-1] in tables or " ON " not in s]
-        for statement in statements:
-            cursor.execute(statement)
+        installed = _installed(cursor, vendor)
+        changed = False
+        for definition in definitions(vendor):
+            have = installed.get((definition.kind, definition.name))
+            if have == _expected(definition, vendor):
+                continue
+            changed = True
+            if definition.kind == "trigger":
+                on = f" ON {definition.table}" if vendor == "postgresql" else ""
+                cursor.execute(f"DROP TRIGGER IF EXISTS {definition.name}{on}")
+            cursor.execute(definition.sql)
+        if vendor == "sqlite" and not changed:
+            # A flush (DELETE table by table) can empty the rollup before the facts, whose
+            # triggers then leave negative counts: recount then.
+            cursor.execute(f"SELECT 1 FROM {TABLE} WHERE n < 0 OR extra < 0 LIMIT 1")
+            changed = cursor.fetchone() is not None
+    if changed and rebuild_if_changed:
+        rebuild(using=using)
+    return changed
+
+
+def drop_all(schema_editor) -> None:
+    """Remove every rollup trigger and function the database has, whatever the definitions
+    (the rollup's migration, migrated back)."""
+    vendor = schema_editor.connection.vendor
+    with schema_editor.connection.cursor() as cursor:
+        installed = _installed(cursor, vendor)
+        if vendor == "postgresql":
+            cursor.execute(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+                [PREFIX + "%"],
+            )
+            for trigger, table in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        for kind, name in installed:
+            if kind == "function":
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+            elif vendor != "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -422,14 +519,15 @@ def source_counts(
 
     from cases import clock
 
-    if not edges:
+    if not edges or services.query.is_empty():
         return {}
     fact = FACTS[fact_name]
     connection = connections[using or services.db]
     vendor = connection.vendor
     key, extra = fact.dimensions[dimension]
     expressions = {"service": "r.service_id", "month": month_sql(fact, vendor), "key": key}
-    selected = [expressions[group] for group in by]
+    # The statement has parameters: a literal % (SQLite's strftime) is written %%.
+    selected = [expressions[group].replace("%", "%%") for group in by]
     services_sql, services_params = _sql_of(services)
     ranges, params = [], []
     for first, last in edges:
@@ -599,7 +697,14 @@ def stored(using: str = "default", span: str | None = "month") -> dict[tuple, tu
 
 def differences(using: str = "default") -> list[tuple[tuple, tuple | None, tuple | None]]:
     """(row, stored, recounted) for every rollup row that differs from a fresh recount."""
-    have, want = stored(using, span=None), recount(using)
+    from django.db import connections
+
+    with transaction.atomic(using=using):
+        if connections[using].vendor == "postgresql":
+            # One snapshot for both reads: a write between them is not a difference.
+            with connections[using].cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        have, want = stored(using, span=None), recount(using)
     return [
         (row, have.get(row), want.get(row))
         for row in sorted(set(have) | set(want), key=str)

@@ -2,7 +2,7 @@
 the reports' definitions, the check-and-rebuild command, and PostgreSQL's concurrent writers."""
 
 import threading
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -110,14 +110,45 @@ def test_the_command_finds_a_difference_and_the_rebuild_repairs_it(capsys):
     assert Rollup.objects.get(fact="case", dimension="sex", span="month").n == 1
 
 
-def test_the_triggers_are_installed_again_after_a_source_table_loses_them():
-    """On SQLite a migration that rebuilds a table drops its triggers: `migrate` installs them
-    again (post_migrate), and installing twice is harmless."""
+def test_an_unchanged_database_is_left_alone_by_migrate():
+    """After every migrate the triggers are compared with their definitions: when nothing
+    differs no statement runs (on PostgreSQL, creating a trigger locks its table against
+    every reader)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert rollups.install_triggers() is False
+    assert not [q for q in queries.captured_queries if q["sql"].startswith(("CREATE", "DROP"))]
+
+
+def test_a_lost_trigger_is_made_again_and_what_it_missed_is_counted():
+    """On SQLite a migration that rebuilds a table drops its triggers: the next install makes
+    them again and recounts, so the cases written meanwhile are in the reports."""
     service = CareServiceFactory()
-    rollups.install_triggers()
-    rollups.install_triggers()
+    with connection.cursor() as cursor:
+        on = " ON cases_case" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER {rollups.PREFIX}case_insert{on}")
     CaseFactory(service=service)
-    assert Rollup.objects.get(fact="case", dimension="total", span="month").n == 1
+    assert rollups.differences() != []
+    assert rollups.install_triggers() is True
+    assert rollups.differences() == []
+    CaseFactory(service=service)
+    assert Rollup.objects.get(fact="case", dimension="total", span="month").n == 2
+
+
+def test_a_changed_definition_is_installed_and_recounted(monkeypatch):
+    import dataclasses
+
+    service = CareServiceFactory()
+    CaseFactory(service=service, victim_age=30)
+    case = rollups.FACTS["case"]
+    monkeypatch.setitem(
+        rollups.FACTS,
+        "case",
+        dataclasses.replace(case, dimensions={**case.dimensions, "adult": ("'yes'", "0")}),
+    )
+    assert rollups.install_triggers() is True
+    assert Rollup.objects.get(fact="case", dimension="adult", span="year").n == 1
 
 
 def test_a_write_that_changes_no_count_touches_no_rollup_row():
@@ -212,3 +243,47 @@ def test_the_places_reached_equal_a_direct_count(start, end):
     }
     services = type(service).objects.filter(pk=service.pk)
     assert rollups.places("case", services, start, end) == expected
+
+
+def test_a_moment_a_microsecond_before_lima_midnight_stays_in_its_month(cast):
+    """A complaint filed at 23:59:59.999999 in Lima on 31 March is March's (SQLite's strftime
+    would round it into April)."""
+    from datetime import datetime
+
+    from cases import actions
+    from cases.models import Complaint
+
+    case = CaseFactory(service=cast.service_a, intake_date=date(2023, 3, 1))
+    filed = datetime(2023, 4, 1, 4, 59, 59, 999999, tzinfo=UTC)
+    actions.file_complaint(
+        case=case,
+        user=cast.caseworker_a,
+        filed_at=filed,
+        place=Complaint.Place.POLICE,
+        filed_by=Complaint.FiledBy.VICTIM,
+        now=filed,
+    )
+    row = Rollup.objects.get(fact="complaint", span="month")
+    assert row.start == date(2023, 3, 1)
+    assert rollups.differences() == []
+
+
+def test_partial_periods_answer_every_user_even_one_without_services(cast, as_user):
+    """The edge days are read from the cases with the services' subquery: a scope with no
+    service (shelter staff) reads nothing there, and a month breakdown of edge days works with
+    the query log on (SQLite's strftime pattern goes through the parameters' formatting)."""
+    from django.test.utils import CaptureQueriesContext
+
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 1, 20))
+    period = {"from": "2023-01-15", "to": "2023-03-10", "format": "json"}
+    for member in ("shelter_staff", "national_manager"):
+        client = as_user(getattr(cast, member))
+        for url, extra in [
+            ("/reports/cases/", {"by": "month"}),
+            ("/reports/rural-coverage/", {}),
+            ("/reports/activities/", {"by": "month"}),
+            ("/reports/protection/", {}),
+        ]:
+            with CaptureQueriesContext(connection):
+                response = client.get(url, {**period, **extra})
+            assert response.status_code == 200, (member, url)

@@ -25,6 +25,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
+from services.benchguard import require_bench_database
 
 PAGES = {"case list": "/cases/", "bare page": "/bench/bare-cases/"}
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=2)
 
     def handle(self, *args, seconds, clients, workers, rounds, **options):
+        require_bench_database()
         user = (
             get_user_model()
             .objects.filter(assignments__role="manager", assignments__region__isnull=True)

@@ -162,8 +162,7 @@ class Command(BaseCommand):
                 met += ok
                 verdict = "met" if ok else "not met"
             self.stdout.write(
-                f"{name:<34} {view_ms:>8.1f} {naive_ms:>9.1f} {ratio:>6.2f} "
-                f"{queries:>7}  {verdict}"
+                f"{name:<34} {view_ms:>8.1f} {naive_ms:>9.1f} {ratio:>6.2f} {queries:>7}  {verdict}"
             )
         self.stdout.write(
             f"{met} of {len(NAIVE) - len(NO_CASES)} reports over cases, activities and "

@@ -25,8 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild: bool, database: str, limit: int, **options):
         started = time.perf_counter()
         if rebuild:
+            rollups.install_triggers(using=database, rebuild_if_changed=False)
             rows = rollups.rebuild(using=database)
-            rollups.install_triggers(using=database)
             seconds = time.perf_counter() - started
             self.stdout.write(f"Rollup rebuilt: {rows:,} rows in {seconds:.1f} s.")
             return

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
+from services.benchguard import require_bench_database
 from services.models import CareService
 
 # (login of the classic demo, page): what each kind of user opens that carries filters or
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         return sizes
 
     def handle(self, *args, **options):
+        require_bench_database()
         if not get_user_model().objects.filter(username="national").exists():
             raise CommandError("Run seed_demo first (the classic demo's logins).")
         before_services = CareService.objects.count()
