@@ -3,6 +3,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.steps import log_in
 from tests.factories import CaseFactory
@@ -20,7 +21,12 @@ def test_regional_manager_reads_charts_changes_the_period_and_downloads_csv(
     log_in(page, live_server, "regional_manager")
 
     page.locator(".navbar-toggler").click()
-    page.get_by_role("link", name="Reportes").click()
+    # The menu opens with an animation: click its link once it is shown, and wait for the
+    # reports' page before looking for its links (under load, a click in the animation missed).
+    reports = page.get_by_role("link", name="Reportes")
+    expect(reports).to_be_visible()
+    reports.click()
+    page.wait_for_url("**/reports/")
     page.get_by_role("link", name="Casos por mes").click()
 
     page.locator("#id_year").fill("2023")
