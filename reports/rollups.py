@@ -699,10 +699,13 @@ def differences(using: str = "default") -> list[tuple[tuple, tuple | None, tuple
     """(row, stored, recounted) for every rollup row that differs from a fresh recount."""
     from django.db import connections
 
+    connection = connections[using]
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=using):
-        if connections[using].vendor == "postgresql":
-            # One snapshot for both reads: a write between them is not a difference.
-            with connections[using].cursor() as cursor:
+        if outermost and connection.vendor == "postgresql":
+            # One snapshot for both reads: a write between them is not a difference. (Inside a
+            # caller's transaction, that transaction decides.)
+            with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         have, want = stored(using, span=None), recount(using)
     return [
