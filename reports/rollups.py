@@ -1,8 +1,9 @@
 """The reports' exact rollups: one table of counts, kept by the database itself.
 
 `reports.Rollup` holds, per fact (a case, an activity, a complaint, a granted protection
-measure), per service and per month, how many facts fall under each key of each dimension,
-and one extra sum (an activity's participants; a measure decided on time). The reports read it
+measure), per service and per month (and per calendar year: a year's report reads one row per
+service and key, not twelve), how many facts fall under each key of each dimension, and one
+extra sum (an activity's participants; a measure decided on time). The reports read it
 instead of scanning the period's cases (`reports.queries`).
 
 Exact at every moment, whatever writes. The rollup is not kept by the application's code but by
@@ -11,8 +12,10 @@ every `migrate`). So every write path keeps it in the writing transaction: the f
 actions, `bulk_create` in the imports, `COPY` in the demo generator, `QuerySet.update()`, a
 raw `UPDATE` in a shell, a deletion. On PostgreSQL they are statement-level triggers reading the
 statement's transition tables, so a `COPY` of a million cases costs one grouped `INSERT … ON
-CONFLICT` per dimension, not a million; rows are upserted in key order, so two writers lock the
-same rollup rows in the same order. On SQLite they are row-level triggers with the same SQL.
+CONFLICT` per dimension, not a million. Within a statement the rows are upserted in key order;
+a transaction that writes the same fact in several statements (an import's batches) can still
+deadlock with another writer, and PostgreSQL then aborts one of them. On SQLite they are
+row-level triggers with the same SQL.
 
 An update adds the new row's contributions and subtracts the old's, and writes nothing where they
 cancel out: closing a case changes no count and touches no rollup row.
@@ -34,7 +37,7 @@ prints any difference; `--rebuild` rewrites it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -87,7 +90,6 @@ class Fact:
     # (table, its columns read, the foreign key of `table` to it): changes of those rows change
     # this fact's contributions (a complaint's filing moves its measures' month).
     parent: tuple[str, tuple[str, ...], str] | None = None
-    index_columns: tuple[str, ...] = field(default=())
 
 
 PARTICIPANTS = "(r.women + r.men + r.girls + r.boys)"
