@@ -261,6 +261,45 @@ def _by_operation(insert: str, delete: str, update: str) -> str:
     )
 
 
+def _pg_triggers(prefix: str, table: str, function: str) -> list[Definition]:
+    """PostgreSQL: the statement-level triggers of `table` that run `function` after an
+    insert, an update and a delete, with the statement's rows as new_rows and old_rows."""
+    found = []
+    for event, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        trigger = f"{prefix}_{event.lower()}"
+        found.append(
+            Definition(
+                "trigger",
+                trigger,
+                table,
+                f"CREATE TRIGGER {trigger} AFTER {event} ON {table} "
+                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            )
+        )
+    return found
+
+
+def _sqlite_triggers(prefix: str, table: str, events: list[str], *bodies: str) -> list[Definition]:
+    """SQLite: a row-level trigger of `table` per event (insert, delete, update), each running
+    its statement."""
+    found = []
+    for event, sql in zip(events, bodies, strict=True):
+        trigger = f"{prefix}_{event.split()[0].lower()}"
+        found.append(
+            Definition(
+                "trigger",
+                trigger,
+                table,
+                f"CREATE TRIGGER {trigger} AFTER {event} ON {table} FOR EACH ROW BEGIN {sql}; END",
+            )
+        )
+    return found
+
+
 def definitions(vendor: str) -> list[Definition]:
     """Every function and trigger that keeps the rollup, as the database should have them."""
     found = []
@@ -277,21 +316,7 @@ def definitions(vendor: str) -> list[Definition]:
             found.append(
                 _pg_function(name, _by_operation(upsert(new), upsert(old), upsert(new, old)))
             )
-            for event, referencing in (
-                ("INSERT", "NEW TABLE AS new_rows"),
-                ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                ("DELETE", "OLD TABLE AS old_rows"),
-            ):
-                trigger = f"{name}_{event.lower()}"
-                found.append(
-                    Definition(
-                        "trigger",
-                        trigger,
-                        fact.table,
-                        f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} "
-                        f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-                    )
-                )
+            found += _pg_triggers(name, fact.table, name)
             if fact.parent:
                 # The parent's rows (a measure's complaint) place the fact: the facts of a
                 # parent inserted, deleted or moved (its read columns changed) are added or
@@ -309,59 +334,30 @@ def definitions(vendor: str) -> list[Definition]:
                     ),
                 )
                 found.append(_pg_function(f"{name}_parent", body))
-                for event, referencing in (
-                    ("INSERT", "NEW TABLE AS new_rows"),
-                    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                    ("DELETE", "OLD TABLE AS old_rows"),
-                ):
-                    trigger = f"{name}_parent_{event.lower()}"
-                    found.append(
-                        Definition(
-                            "trigger",
-                            trigger,
-                            table,
-                            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} "
-                            f"REFERENCING {referencing} FOR EACH STATEMENT "
-                            f"EXECUTE FUNCTION {name}_parent()",
-                        )
-                    )
+                found += _pg_triggers(f"{name}_parent", table, f"{name}_parent")
         else:
             new = _contributions(fact, vendor, _row("NEW", fact.columns), parent_table, 1)
             old = _contributions(fact, vendor, _row("OLD", fact.columns), parent_table, -1)
-            for event, sql in (
-                ("INSERT", upsert(new)),
-                ("DELETE", upsert(old)),
-                ("UPDATE", upsert(new, old)),
-            ):
-                trigger = f"{name}_{event.lower()}"
-                found.append(
-                    Definition(
-                        "trigger",
-                        trigger,
-                        fact.table,
-                        f"CREATE TRIGGER {trigger} AFTER {event} ON {fact.table} FOR EACH ROW "
-                        f"BEGIN {sql}; END",
-                    )
-                )
+            found += _sqlite_triggers(
+                name,
+                fact.table,
+                ["INSERT", "DELETE", "UPDATE"],
+                upsert(new),
+                upsert(old),
+                upsert(new, old),
+            )
             if fact.parent:
                 table, columns, _fk = fact.parent
                 new = _contributions(fact, vendor, fact.table, _row("NEW", columns[1:]), 1)
                 old = _contributions(fact, vendor, fact.table, _row("OLD", columns[1:]), -1)
-                for event, sql in (
-                    ("INSERT", upsert(new)),
-                    ("DELETE", upsert(old)),
-                    (f"UPDATE OF {', '.join(columns[1:])}", upsert(new, old)),
-                ):
-                    trigger = f"{name}_parent_{event.split()[0].lower()}"
-                    found.append(
-                        Definition(
-                            "trigger",
-                            trigger,
-                            table,
-                            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} FOR EACH ROW "
-                            f"BEGIN {sql}; END",
-                        )
-                    )
+                found += _sqlite_triggers(
+                    f"{name}_parent",
+                    table,
+                    ["INSERT", "DELETE", f"UPDATE OF {', '.join(columns[1:])}"],
+                    upsert(new),
+                    upsert(old),
+                    upsert(new, old),
+                )
     return found
 
 

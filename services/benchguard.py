@@ -14,3 +14,17 @@ def require_bench_database() -> None:
             f"This benchmark writes to its database; {name!r} is not a benchmark database "
             "(its name must contain 'bench', as make bench's do)."
         )
+
+
+def national_manager():
+    """The user the benchmarks act as: a national manager of the demo."""
+    from django.contrib.auth import get_user_model
+
+    user = (
+        get_user_model()
+        .objects.filter(assignments__role="manager", assignments__region__isnull=True)
+        .first()
+    )
+    if user is None:
+        raise CommandError("No national manager: run seed_demo first.")
+    return user

@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
-from services.benchguard import require_bench_database
+from services.benchguard import national_manager, require_bench_database
 
 PAGES = {"case list": "/cases/", "bare page": "/bench/bare-cases/"}
 
@@ -57,13 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seconds, clients, workers, rounds, **options):
         require_bench_database()
-        user = (
-            get_user_model()
-            .objects.filter(assignments__role="manager", assignments__region__isnull=True)
-            .first()
-        )
-        if user is None:
-            raise CommandError("No national manager: run seed_demo first.")
+        user = national_manager()
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

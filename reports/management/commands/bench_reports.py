@@ -14,7 +14,6 @@ import statistics
 import time
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
@@ -22,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Case
+from services.benchguard import national_manager
 
 AGE = (
     "CASE WHEN c.victim_age <= 5 THEN '0-5' WHEN c.victim_age <= 11 THEN '6-11' "
@@ -112,13 +112,7 @@ class Command(BaseCommand):
             raise CommandError("bench_reports measures PostgreSQL (set DATABASE_URL).")
         year = year or timezone.localdate().year - 1
         params = {"start": date(year, 1, 1), "end": date(year, 12, 31)}
-        user = (
-            get_user_model()
-            .objects.filter(assignments__role="manager", assignments__region__isnull=True)
-            .first()
-        )
-        if user is None:
-            raise CommandError("No national manager: run seed_demo first.")
+        user = national_manager()
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
         in_period = Case.objects.filter(intake_date__year=year).count()
