@@ -12,10 +12,12 @@ every `migrate`). So every write path keeps it in the writing transaction: the f
 actions, `bulk_create` in the imports, `COPY` in the demo generator, `QuerySet.update()`, a
 raw `UPDATE` in a shell, a deletion. On PostgreSQL they are statement-level triggers reading the
 statement's transition tables, so a `COPY` of a million cases costs one grouped `INSERT … ON
-CONFLICT` per dimension, not a million. Within a statement the rows are upserted in key order;
-a transaction that writes the same fact in several statements (an import's batches) can still
-deadlock with another writer, and PostgreSQL then aborts one of them. On SQLite they are
-row-level triggers with the same SQL.
+CONFLICT`, not a million: the rows are grouped by month once, and the years summed from the
+months. The rollup's pages are kept half empty (migration 0002), so that adding to a count
+rewrites its row in place without touching the indexes. Within a statement the rows are
+upserted in the unique index's order; a transaction that writes the same fact in several
+statements (an import's batches) can still deadlock with another writer, and PostgreSQL then
+aborts one of them. On SQLite they are row-level triggers with the same SQL.
 
 An update adds the new row's contributions and subtracts the old's, and writes nothing where they
 cancel out: closing a case changes no count and touches no rollup row.
@@ -182,7 +184,8 @@ def _lima_offset_hours() -> int:
 def start_sql(fact: Fact, vendor: str, unit: str = "month") -> str:
     """The first day of the fact's month (or year), as SQL."""
     if vendor == "postgresql":
-        day = fact.day
+        # A timestamp without time zone: date_trunc then needs no zone (and is cheap).
+        day = f"CAST({fact.day} AS timestamp)"
         if fact.moment:
             zone = settings.SERVICE_TIME_ZONE.replace("'", "")
             day = f"{fact.day} AT TIME ZONE '{zone}'"
@@ -199,9 +202,11 @@ def month_sql(fact: Fact, vendor: str) -> str:
     return start_sql(fact, vendor, "month")
 
 
-def _contributions(fact: Fact, vendor: str, rows: str, parent: str, sign: int) -> str:
+def _contributions(
+    fact: Fact, vendor: str, rows: str, parent: str, sign: int, units=("month", "year")
+) -> str:
     """SELECT of (service_id, span, start, dimension, key, n, extra) over the given rows: each
-    row counts in its month and in its year."""
+    row counts in its month and in its year (in `units`)."""
     join = fact.join.format(parent=parent)
     return " UNION ALL ".join(
         f"SELECT r.service_id AS service_id, '{unit}' AS span, "
@@ -209,23 +214,53 @@ def _contributions(fact: Fact, vendor: str, rows: str, parent: str, sign: int) -
         f"{key} AS key, {sign} AS n, {sign} * ({extra}) AS extra "
         f"FROM {rows} r {join} WHERE {fact.counted}"
         for dimension, (key, extra) in fact.dimensions.items()
-        for unit in ("month", "year")
+        for unit in units
+    )
+
+
+# The rollup's unique index order, in which an upsert writes its rows: sequential reads of the
+# index, and every writer takes its row locks in the same order. (PostgreSQL: byte order, which
+# is the database's C.UTF-8 order for these ASCII keys, without a collation's cost.)
+UPSERT_ORDER = "ORDER BY dimension, span, start, service_id, key "
+PG_UPSERT_ORDER = (
+    'ORDER BY dimension COLLATE "C", span COLLATE "C", start, service_id, key COLLATE "C" '
+)
+
+
+def _conflict_update() -> str:
+    conflict = ", ".join(f'"{c}"' for c in CONFLICT)
+    return (
+        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        f'"n" = {TABLE}."n" + excluded."n", "extra" = {TABLE}."extra" + excluded."extra"'
     )
 
 
 def _upsert(fact: Fact, parts: list[str]) -> str:
     """Add the contributions to the rollup, grouped, in key order, skipping what cancels out."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    conflict = ", ".join(f'"{c}"' for c in CONFLICT)
     return (
         f"INSERT INTO {TABLE} ({columns}) "
         f"SELECT '{fact.name}', service_id, span, start, dimension, key, SUM(n), SUM(extra) "
         f"FROM ({' UNION ALL '.join(parts)}) AS d WHERE 1 = 1 "
         "GROUP BY service_id, span, start, dimension, key "
-        "HAVING SUM(n) <> 0 OR SUM(extra) <> 0 "
-        "ORDER BY service_id, span, start, dimension, key "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET "
-        f'"n" = {TABLE}."n" + excluded."n", "extra" = {TABLE}."extra" + excluded."extra"'
+        "HAVING SUM(n) <> 0 OR SUM(extra) <> 0 " + UPSERT_ORDER + _conflict_update()
+    )
+
+
+def _pg_upsert(fact: Fact, parts: list[str]) -> str:
+    """PostgreSQL: `_upsert` over month contributions (`units=("month",)`), whose years are
+    summed from the months: each source row is read and grouped once, not once per span."""
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    year = "CAST(date_trunc('year', CAST(start AS timestamp)) AS date)"
+    return (
+        "WITH m AS (SELECT service_id, start, dimension, key, SUM(n) AS n, SUM(extra) AS extra "
+        f"FROM ({' UNION ALL '.join(parts)}) AS d GROUP BY service_id, start, dimension, key) "
+        f"INSERT INTO {TABLE} ({columns}) "
+        f"SELECT '{fact.name}', service_id, span, start, dimension, key, n, extra FROM ("
+        "SELECT service_id, 'month' AS span, start, dimension, key, n, extra FROM m "
+        f"UNION ALL SELECT service_id, 'year', {year}, dimension, key, SUM(n), SUM(extra) "
+        f"FROM m GROUP BY service_id, {year}, dimension, key"
+        ") AS u WHERE n <> 0 OR extra <> 0 " + PG_UPSERT_ORDER + _conflict_update()
     )
 
 
@@ -244,13 +279,22 @@ class Definition:
     sql: str  # the statement that creates it
 
 
+# A trigger's own settings (PostgreSQL): memory enough to group a large statement's rows (a
+# COPY of a million cases) without spilling to disk, and no JIT compilation (its fixed cost is
+# more than these short queries save).
+PG_FUNCTION_SETTINGS = ("work_mem=64MB", "jit=off")
+
+
 def _pg_function(name: str, body: str) -> Definition:
+    settings_sql = " ".join(
+        f"SET {key} = '{value}'" for key, value in (s.split("=") for s in PG_FUNCTION_SETTINGS)
+    )
     return Definition(
         "function",
         name,
         "",
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"{body} RETURN NULL; END $$",
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql {settings_sql} "
+        f"AS $$ BEGIN {body} RETURN NULL; END $$",
     )
 
 
@@ -300,6 +344,15 @@ def _sqlite_triggers(prefix: str, table: str, events: list[str], *bodies: str) -
     return found
 
 
+def _write(fact: Fact, vendor: str, *sources: tuple[str, str, int]) -> str:
+    """The statement that adds to the rollup the contributions of each (rows, parent, sign)."""
+    if vendor == "postgresql":
+        return _pg_upsert(
+            fact, [_contributions(fact, vendor, *source, units=("month",)) for source in sources]
+        )
+    return _upsert(fact, [_contributions(fact, vendor, *source) for source in sources])
+
+
 def definitions(vendor: str) -> list[Definition]:
     """Every function and trigger that keeps the rollup, as the database should have them."""
     found = []
@@ -307,15 +360,13 @@ def definitions(vendor: str) -> list[Definition]:
         parent_table = fact.parent[0] if fact.parent else ""
         name = f"{PREFIX}{fact.name}"
 
-        def upsert(*parts, fact=fact):
-            return _upsert(fact, list(parts))
+        def write(*sources, fact=fact):
+            return _write(fact, vendor, *sources)
 
         if vendor == "postgresql":
-            new = _contributions(fact, vendor, "new_rows", parent_table, 1)
-            old = _contributions(fact, vendor, "old_rows", parent_table, -1)
-            found.append(
-                _pg_function(name, _by_operation(upsert(new), upsert(old), upsert(new, old)))
-            )
+            new = ("new_rows", parent_table, 1)
+            old = ("old_rows", parent_table, -1)
+            found.append(_pg_function(name, _by_operation(write(new), write(old), write(new, old))))
             found += _pg_triggers(name, fact.table, name)
             if fact.parent:
                 # The parent's rows (a measure's complaint) place the fact: the facts of a
@@ -326,37 +377,37 @@ def definitions(vendor: str) -> list[Definition]:
                 changed = " OR ".join(f"o.{c} IS DISTINCT FROM p.{c}" for c in columns if c != "id")
                 moved = "FROM old_rows o JOIN new_rows p ON p.id = o.id WHERE " + changed
                 body = _by_operation(
-                    upsert(_contributions(fact, vendor, fact.table, "new_rows", 1)),
-                    upsert(_contributions(fact, vendor, fact.table, "old_rows", -1)),
-                    upsert(
-                        _contributions(fact, vendor, fact.table, f"(SELECT p.* {moved})", 1),
-                        _contributions(fact, vendor, fact.table, f"(SELECT o.* {moved})", -1),
+                    write((fact.table, "new_rows", 1)),
+                    write((fact.table, "old_rows", -1)),
+                    write(
+                        (fact.table, f"(SELECT p.* {moved})", 1),
+                        (fact.table, f"(SELECT o.* {moved})", -1),
                     ),
                 )
                 found.append(_pg_function(f"{name}_parent", body))
                 found += _pg_triggers(f"{name}_parent", table, f"{name}_parent")
         else:
-            new = _contributions(fact, vendor, _row("NEW", fact.columns), parent_table, 1)
-            old = _contributions(fact, vendor, _row("OLD", fact.columns), parent_table, -1)
+            new = (_row("NEW", fact.columns), parent_table, 1)
+            old = (_row("OLD", fact.columns), parent_table, -1)
             found += _sqlite_triggers(
                 name,
                 fact.table,
                 ["INSERT", "DELETE", "UPDATE"],
-                upsert(new),
-                upsert(old),
-                upsert(new, old),
+                write(new),
+                write(old),
+                write(new, old),
             )
             if fact.parent:
                 table, columns, _fk = fact.parent
-                new = _contributions(fact, vendor, fact.table, _row("NEW", columns[1:]), 1)
-                old = _contributions(fact, vendor, fact.table, _row("OLD", columns[1:]), -1)
+                new = (fact.table, _row("NEW", columns[1:]), 1)
+                old = (fact.table, _row("OLD", columns[1:]), -1)
                 found += _sqlite_triggers(
                     f"{name}_parent",
                     table,
                     ["INSERT", "DELETE", f"UPDATE OF {', '.join(columns[1:])}"],
-                    upsert(new),
-                    upsert(old),
-                    upsert(new, old),
+                    write(new),
+                    write(old),
+                    write(new, old),
                 )
     return found
 
@@ -365,8 +416,13 @@ def _installed(cursor, vendor: str) -> dict[tuple[str, str], str]:
     """What the database has of the rollup's functions and triggers: {(kind, name): text to
     compare with the definition} (PostgreSQL: a function's body, a trigger's existence)."""
     if vendor == "postgresql":
-        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE %s", [PREFIX + "%"])
-        found = {("function", name): body for name, body in cursor.fetchall()}
+        cursor.execute(
+            "SELECT proname, prosrc, proconfig FROM pg_proc WHERE proname LIKE %s", [PREFIX + "%"]
+        )
+        found = {
+            ("function", name): _function_text(body, config)
+            for name, body, config in cursor.fetchall()
+        }
         cursor.execute(
             "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
             [PREFIX + "%"],
@@ -380,11 +436,17 @@ def _installed(cursor, vendor: str) -> dict[tuple[str, str], str]:
     return {("trigger", name): sql for name, sql in cursor.fetchall()}
 
 
+def _function_text(body: str, config: list[str] | None) -> str:
+    """A PostgreSQL function as compared: its body and its settings."""
+    return body + "\n" + ",".join(config or [])
+
+
 def _expected(definition: Definition, vendor: str) -> str:
     if vendor != "postgresql":
         return definition.sql
     if definition.kind == "function":
-        return definition.sql.split("AS $$", 1)[1].rsplit("$$", 1)[0]
+        body = definition.sql.split("AS $$", 1)[1].rsplit("$$", 1)[0]
+        return _function_text(body, list(PG_FUNCTION_SETTINGS))
     return ""
 
 
@@ -727,8 +789,6 @@ def rebuild(using: str = "default") -> int:
         cursor.execute(f"DELETE FROM {TABLE}")
         for fact in FACTS.values():
             parent = fact.parent[0] if fact.parent else ""
-            cursor.execute(
-                _upsert(fact, [_contributions(fact, connection.vendor, fact.table, parent, 1)])
-            )
+            cursor.execute(_write(fact, connection.vendor, (fact.table, parent, 1)))
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         return cursor.fetchone()[0]

@@ -160,6 +160,31 @@ def test_a_write_that_changes_no_count_touches_no_rollup_row():
 
 
 @pytest.mark.postgres
+def test_the_triggers_settings_and_the_tables_free_space_are_kept():
+    """PostgreSQL: each trigger function groups with its own work_mem and without JIT, and a
+    function whose settings were lost is made again; the rollup's pages keep half free, so
+    that adding to a count is an update on the same page."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's function settings and storage parameters")
+
+    def settings_of(name):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = %s", [name])
+            return cursor.fetchone()[0]
+
+    name = f"{rollups.PREFIX}case"
+    assert settings_of(name) == ["work_mem=64MB", "jit=off"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER FUNCTION {name}() RESET ALL")
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [rollups.TABLE])
+        assert cursor.fetchone()[0] == ["fillfactor=50"]
+    assert settings_of(name) is None
+    assert rollups.install_triggers() is True
+    assert settings_of(name) == ["work_mem=64MB", "jit=off"]
+    assert rollups.install_triggers() is False
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_intakes_of_one_service_both_count():
     """Two transactions add a case to the same service and month at once: the second waits for
