@@ -64,6 +64,74 @@ AGE_GROUP_SQL = (
 PLACE_SQL = "r.district_id || ':' || COALESCE(CAST(r.community_id AS TEXT), '')"
 GRANTED = "('granted', 'in_force', 'lifted', 'expired')"  # cases.rules.GRANTED_STATES
 
+# A granted measure's wait: the microseconds from its complaint's filing to the decision, exact
+# on both databases (SQLite keeps a moment as text, 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC).
+WAIT_MICROSECONDS = {
+    "postgresql": "CAST(EXTRACT(EPOCH FROM (r.decided_at - c.filed_at)) * 1000000 AS bigint)",
+    "sqlite": "(("
+    + " - ".join(
+        f"CAST(strftime('%s', substr({moment}, 1, 19)) AS INTEGER)"
+        for moment in ("r.decided_at", "c.filed_at")
+    )
+    + ") * 1000000 + "
+    + " - ".join(
+        f"CAST(substr({moment} || '.000000', 21, 6) AS INTEGER)"
+        for moment in ("r.decided_at", "c.filed_at")
+    )
+    + ")",
+}
+WAIT_DIGITS = 16  # microseconds, zero-padded: the keys sort as the numbers do (317 years)
+WAIT_HOURS_DIGITS = 6
+HOUR = 3_600_000_000  # microseconds
+# The buckets of the waits' histogram, by whole hours of wait: each hour for the first two
+# days, each day up to thirty, then each thirty days. A bucket's key is its first hour.
+DAY_BUCKETS_FROM, MONTH_BUCKETS_FROM = 48, 720
+
+
+def wait_bucket(hours: int) -> tuple[int, int]:
+    """The bucket of a wait of `hours` whole hours: (its first hour, the first hour after it)."""
+    if hours < DAY_BUCKETS_FROM:
+        return hours, hours + 1
+    size = 24 if hours < MONTH_BUCKETS_FROM else MONTH_BUCKETS_FROM
+    first = hours - hours % size
+    return first, first + size
+
+
+def padded(value: int, digits: int) -> str:
+    return str(value).zfill(digits)
+
+
+def _pad_sql(value: str, digits: int, vendor: str) -> str:
+    if vendor == "postgresql":
+        return f"lpad(CAST({value} AS TEXT), {digits}, '0')"
+    return f"substr('{'0' * digits}' || CAST({value} AS TEXT), -{digits}, {digits})"
+
+
+def _wait_keys(vendor: str) -> tuple[str, str]:
+    """SQL of the two wait keys of a measure (over r and its complaint c): the exact wait, and
+    its bucket. A decision recorded before its complaint (the forms refuse it) has the key '-'
+    in both: the median then reads the measures themselves."""
+    wait = WAIT_MICROSECONDS[vendor]
+    hours = f"({wait} / {HOUR})"
+    # Integer arithmetic that both databases share (SQLite has no mod() everywhere).
+    day, month = (f"({hours} - ({hours} / {size}) * {size})" for size in (24, MONTH_BUCKETS_FROM))
+    bucket = (
+        f"CASE WHEN {hours} < {DAY_BUCKETS_FROM} THEN {hours} "
+        f"WHEN {hours} < {MONTH_BUCKETS_FROM} THEN {hours} - {day} ELSE {hours} - {month} END"
+    )
+    return (
+        f"CASE WHEN {wait} < 0 THEN '-' ELSE {_pad_sql(wait, WAIT_DIGITS, vendor)} END",
+        f"CASE WHEN {wait} < 0 THEN '-' ELSE {_pad_sql(bucket, WAIT_HOURS_DIGITS, vendor)} END",
+    )
+
+
+WAIT_KEYS = {vendor: _wait_keys(vendor) for vendor in WAIT_MICROSECONDS}
+
+
+def vendored(sql: str | dict[str, str], vendor: str) -> str:
+    """A dimension's key SQL: the same on both databases, or one per database."""
+    return sql if isinstance(sql, str) else sql[vendor]
+
 
 def text_key(column: str) -> str:
     """A coded column as the rollup's key: its value as text, '' when not recorded."""
@@ -85,7 +153,7 @@ class Fact:
     table: str
     columns: tuple[str, ...]
     day: str
-    dimensions: dict[str, tuple[str, str]]
+    dimensions: dict[str, tuple[str | dict[str, str], str]]
     counted: str = "1 = 1"
     moment: bool = False
     join: str = ""
@@ -163,8 +231,15 @@ FACTS = {
             parent=("cases_complaint", ("id", "filed_at", "deadline"), "complaint_id"),
             counted=f"r.state IN {GRANTED}",
             # On time as cases.clock.within_deadline says: exactly at the deadline is on time.
+            # `wait` and `wait_hours`: the exact waits and their histogram, for the median
+            # (reports.queries._median_hours).
             dimensions={
-                "type": ("r.measure_type", "CASE WHEN r.decided_at <= c.deadline THEN 1 ELSE 0 END")
+                "type": (
+                    "r.measure_type",
+                    "CASE WHEN r.decided_at <= c.deadline THEN 1 ELSE 0 END",
+                ),
+                "wait": ({vendor: keys[0] for vendor, keys in WAIT_KEYS.items()}, "0"),
+                "wait_hours": ({vendor: keys[1] for vendor, keys in WAIT_KEYS.items()}, "0"),
             },
         ),
     )
@@ -211,7 +286,7 @@ def _contributions(
     return " UNION ALL ".join(
         f"SELECT r.service_id AS service_id, '{unit}' AS span, "
         f"{start_sql(fact, vendor, unit)} AS start, '{dimension}' AS dimension, "
-        f"{key} AS key, {sign} AS n, {sign} * ({extra}) AS extra "
+        f"{vendored(key, vendor)} AS key, {sign} AS n, {sign} * ({extra}) AS extra "
         f"FROM {rows} r {join} WHERE {fact.counted}"
         for dimension, (key, extra) in fact.dimensions.items()
         for unit in units
@@ -571,10 +646,16 @@ def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
 
 
 def source_counts(
-    fact_name: str, dimension: str, services: QuerySet, edges, by: tuple[str, ...], using=None
+    fact_name: str,
+    dimension: str,
+    services: QuerySet,
+    edges,
+    by: tuple[str, ...],
+    using=None,
+    keys: tuple[str, str] | None = None,
 ) -> dict[tuple, list[int]]:
     """Counts of the fact on the edge days, read from the source tables with the triggers' own
-    expressions: {(group values…): [n, extra]}."""
+    expressions: {(group values…): [n, extra]}; only the keys in [keys[0], keys[1]) if given."""
     from django.db import connections
 
     from cases import clock
@@ -585,6 +666,7 @@ def source_counts(
     connection = connections[using or services.db]
     vendor = connection.vendor
     key, extra = fact.dimensions[dimension]
+    key = vendored(key, vendor)
     expressions = {"service": "r.service_id", "month": month_sql(fact, vendor), "key": key}
     # The statement has parameters: a literal % (SQLite's strftime) is written %%.
     selected = [expressions[group].replace("%", "%%") for group in by]
@@ -600,11 +682,19 @@ def source_counts(
             adapt = connection.ops.adapt_datefield_value
             ranges.append(f"({fact.day} >= %s AND {fact.day} <= %s)")
         params += [adapt(low), adapt(high)]
+    within = ""
+    if keys:
+        # Byte order, as the rollup's keys are compared (zero-padded numbers).
+        escaped = key.replace("%", "%%")
+        collate = ' COLLATE "C"' if vendor == "postgresql" else ""
+        within = f" AND ({escaped}){collate} >= %s AND ({escaped}){collate} < %s"
+        params += list(keys)
     columns = ", ".join(f"{expression} AS g{i}" for i, expression in enumerate(selected))
     sql = (
         f"SELECT {columns}{', ' if columns else ''}COUNT(*), COALESCE(SUM({extra}), 0) "
         f"FROM {fact.table} r {fact.join.format(parent=fact.parent[0] if fact.parent else '')} "
         f"WHERE {fact.counted} AND r.service_id IN ({services_sql}) AND ({' OR '.join(ranges)})"
+        f"{within}"
     )
     if selected:
         sql += " GROUP BY " + ", ".join(f"g{i}" for i in range(len(selected)))
@@ -630,11 +720,12 @@ def counts(
     start: date,
     end: date,
     by: tuple[str, ...] = ("key",),
+    keys: tuple[str, str] | None = None,
 ) -> dict[tuple, list[int]]:
     """The fact's counts over [start, end] for these services, grouped `by` some of service,
-    month ('YYYY-MM') and key: {(values…): [n, extra]}. Groups that add up to nothing are left
-    out. Two queries at most: the rollup's whole years and months, and the edge days from the
-    source."""
+    month ('YYYY-MM') and key: {(values…): [n, extra]}; only the keys in [keys[0], keys[1])
+    when given. Groups that add up to nothing are left out. Two queries at most: the rollup's
+    whole years and months, and the edge days from the source."""
     from django.db.models import Q, Sum
 
     from .models import Rollup
@@ -651,6 +742,8 @@ def counts(
             dimension=dimension,
             service__in=services.values("pk"),
         )
+        if keys:
+            rows = rows.filter(key__gte=keys[0], key__lt=keys[1])
         if by:
             grouped = (
                 rows.order_by()
@@ -662,7 +755,7 @@ def counts(
         for *groups, n, extra in grouped:
             group = tuple(_normal(g, v) for g, v in zip(by, groups, strict=True))
             result[group] = [n or 0, extra or 0]
-    for group, (n, extra) in source_counts(fact, dimension, services, edges, by).items():
+    for group, (n, extra) in source_counts(fact, dimension, services, edges, by, keys=keys).items():
         total = result.setdefault(group, [0, 0])
         total[0] += n
         total[1] += extra

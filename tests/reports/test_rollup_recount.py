@@ -134,8 +134,22 @@ def measure_rows(measure: ProtectionMeasure, sign: int = 1) -> dict[tuple, tuple
     complaint = measure.complaint
     on_time = int(measure.decided_at <= complaint.deadline)
     month = _lima_month(complaint.filed_at)
+    wait = measure.decided_at - complaint.filed_at
+    microseconds = (wait.days * 86_400 + wait.seconds) * 1_000_000 + wait.microseconds
+    if microseconds < 0:
+        exact = bucket = "-"
+    else:
+        # Each hour for two days, then each day up to thirty, then each thirty days.
+        hours = microseconds // 3_600_000_000
+        size = 1 if hours < 48 else 24 if hours < 720 else 720
+        exact, bucket = f"{microseconds:016d}", f"{hours - hours % size:06d}"
     return {
-        ("measure", measure.service_id, month, "type", measure.measure_type): (sign, sign * on_time)
+        ("measure", measure.service_id, month, "type", measure.measure_type): (
+            sign,
+            sign * on_time,
+        ),
+        ("measure", measure.service_id, month, "wait", exact): (sign, 0),
+        ("measure", measure.service_id, month, "wait_hours", bucket): (sign, 0),
     }
 
 
@@ -181,10 +195,15 @@ def assert_exact() -> None:
     assert rollups.stored(span="year") == by_year(expected)
 
 
-def changes_since(before: dict) -> dict[tuple, tuple[int, int]]:
-    """How each rollup row moved since `before` (a `rollups.stored()`), leaving out the rest."""
+WAITS = ("wait", "wait_hours")
+
+
+def changes_since(before: dict, *, waits: bool = False) -> dict[tuple, tuple[int, int]]:
+    """How each rollup row moved since `before` (a `rollups.stored()`), leaving out the rest
+    and, unless `waits`, the measures' waits (which `assert_exact` checks for every path)."""
     after = rollups.stored()
-    return combine(after, {key: (-n, -extra) for key, (n, extra) in before.items()})
+    moved = combine(after, {key: (-n, -extra) for key, (n, extra) in before.items()})
+    return {key: value for key, value in moved.items() if waits or key[3] not in WAITS}
 
 
 def count(fact: str, service: CareService, month: str, dimension: str, key: str = "") -> int:
@@ -426,6 +445,20 @@ def test_the_measures_import_adds_complaints_and_granted_measures_by_the_complai
         ("measure", service, "2024-05-01", "type", "IMPEDIMENTO_ACERCAMIENTO"): (2, 2),
         ("measure", service, "2024-05-01", "type", "PROHIBICION_COMUNICACION"): (1, 0),
     }
+    # The waits, exact to the microsecond, and their hour buckets: 20 h, 33 h 30 min, 10 h 30 min.
+    waits = {
+        key[3:]: value
+        for key, value in changes_since(before, waits=True).items()
+        if key[3] in WAITS
+    }
+    assert waits == {
+        ("wait", "0000072000000000"): (1, 0),
+        ("wait", "0000120600000000"): (1, 0),
+        ("wait", "0000037800000000"): (1, 0),
+        ("wait_hours", "000020"): (1, 0),
+        ("wait_hours", "000033"): (1, 0),
+        ("wait_hours", "000010"): (1, 0),
+    }
 
 
 # 3. The demo generator ----------------------------------------------------------------------------
@@ -456,7 +489,9 @@ def test_the_demo_generator_copy_keeps_the_rollup_exact_and_a_rerun_adds_its_cas
     assert totals["activity"] == Activity.objects.counted().count() > 0
     assert totals["complaint"] == Complaint.objects.count() > 0
     granted = ProtectionMeasure.objects.filter(state__in=GRANTED_STATES).count()
-    assert Rollup.objects.filter(fact="measure", span="year").aggregate(n=Sum("n"))["n"] == granted
+    for dimension in ("type", *WAITS):
+        measures = Rollup.objects.filter(fact="measure", dimension=dimension, span="year")
+        assert measures.aggregate(n=Sum("n"))["n"] == granted
     people = Activity.objects.counted().aggregate(
         people=Sum(F("women") + F("men") + F("girls") + F("boys"))
     )["people"]
