@@ -17,7 +17,7 @@ months. The rollup's pages are kept half empty (migration 0002), so that adding 
 rewrites its row in place without touching the indexes. Within a statement the rows are
 upserted in the unique index's order; a transaction that writes the same fact in several
 statements (an import's batches) can still deadlock with another writer, and PostgreSQL then
-aborts one of them. On SQLite they are row-level triggers with the same SQL.
+aborts one of them (an import then runs again: services.csvimport.run_import). On SQLite they are row-level triggers with the same SQL.
 
 An update adds the new row's contributions and subtracts the old's, and writes nothing where they
 cancel out: closing a case changes no count and touches no rollup row.

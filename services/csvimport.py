@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -349,6 +349,18 @@ def importer_for(kind: str) -> type[Importer]:
     return _IMPORTERS[kind]
 
 
+# How many times an import is tried when PostgreSQL rolls it back to break a deadlock.
+IMPORT_ATTEMPTS = 3
+# PostgreSQL's SQLSTATEs of a transaction rolled back for another's sake: a deadlock, a
+# serialization failure. Running it again is the documented answer to both.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_to_another_writer(error: OperationalError) -> bool:
+    """Whether the database rolled the transaction back because of a concurrent writer."""
+    return getattr(error.__cause__, "sqlstate", None) in RETRIED_SQLSTATES
+
+
 class ImportAborted(Exception):
     """The database refused the rows (they changed during the import); nothing was stored."""
 
@@ -385,15 +397,29 @@ def run_import(
     importer = importer_for(kind)(source, user=user)
     if dry_run:
         return importer.check()
-    try:
-        with transaction.atomic():
-            report = importer.check()
-            if report.file_errors or (report.errors and not skip_invalid):
-                return report
-            importer.store(report)
-            report.stored = True
-    except IntegrityError as error:
-        raise ImportAborted() from error
+    # Only a transaction of its own can be run again (inside a caller's, the caller decides).
+    attempts = IMPORT_ATTEMPTS if not connection.in_atomic_block else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                report = importer.check()
+                if report.file_errors or (report.errors and not skip_invalid):
+                    return report
+                importer.store(report)
+                report.stored = True
+            break
+        except IntegrityError as error:
+            raise ImportAborted() from error
+        except OperationalError as error:
+            if not lost_to_another_writer(error) or attempts == 1:
+                raise
+            if attempt == attempts:
+                raise ImportAborted() from error
+            # PostgreSQL rolled the import back to break a deadlock with another writer (the
+            # import writes the reports' rollup rows batch after batch): nothing was stored,
+            # so it runs again from the file.
+            source = read(path, name=name)
+            importer = importer_for(kind)(source, user=user)
     if report.errors and write_rejects_file:
         report.rejects_file = write_rejects(source, report.errors)
     return report

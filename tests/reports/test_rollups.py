@@ -312,3 +312,78 @@ def test_partial_periods_answer_every_user_even_one_without_services(cast, as_us
             with CaptureQueriesContext(connection):
                 response = client.get(url, {**period, **extra})
             assert response.status_code == 200, (member, url)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_rolled_back_by_a_deadlock_runs_again(cast, monkeypatch, tmp_path):
+    """An import writes the rollup batch after batch. Another transaction holds February's row
+    and then asks for January's, which the import's first batch holds, while the import waits
+    for February's: PostgreSQL breaks the deadlock by rolling the import back (it waited
+    first). The import then runs again from the file and stores every row once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's deadlock detection")
+    from cases import importers
+    from services import csvimport
+    from tests.cases.test_import_cases import case_row
+    from tests.csvfiles import import_cases, write_csv
+
+    service = cast.service_a  # SAR-081201, the rows' service
+    for month in (1, 2):  # the rollup rows both transactions will lock exist already
+        CaseFactory(service=service, intake_date=date(2023, month, 5))
+    monkeypatch.setattr(importers, "BATCH_SIZE", 1)  # one statement per case
+    attempts = []
+    real_importer_for = csvimport.importer_for
+
+    def counted_importer_for(kind):
+        attempts.append(kind)
+        return real_importer_for(kind)
+
+    monkeypatch.setattr(csvimport, "importer_for", counted_importer_for)
+    path = write_csv(
+        tmp_path / "casos.csv",
+        [
+            case_row("2023-91", FECHA_INGRESO="2023-01-20"),
+            case_row("2023-92", FECHA_INGRESO="2023-02-20"),
+        ],
+    )
+    holding, errors = threading.Event(), []
+    row = "fact = 'case' AND dimension = 'total' AND span = 'month' AND service_id = %s"
+
+    def other_writer():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # This side never looks for the deadlock first: the import does, after 1 s.
+                cursor.execute("SET LOCAL deadlock_timeout = '30s'")
+                update = f"UPDATE {rollups.TABLE} SET n = n WHERE {row} AND start = %s"  # noqa: S608
+                cursor.execute(update, [service.pk, date(2023, 2, 1)])
+                holding.set()
+                for _ in range(200):  # until the import waits for February's row
+                    cursor.execute(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    threading.Event().wait(0.05)
+                cursor.execute(update, [service.pk, date(2023, 1, 1)])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    assert holding.wait(10)
+    out, _err = import_cases(path)
+    thread.join(30)
+    assert errors == []
+    assert len(attempts) == 2, out  # rolled back once, then stored
+    assert Case.objects.filter(service=service).count() == 4
+    assert (
+        Rollup.objects.get(
+            fact="case", dimension="total", span="year", service=service, start=date(2023, 1, 1)
+        ).n
+        == 4
+    )
+    assert rollups.differences() == []
