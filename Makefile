@@ -105,6 +105,18 @@ bench: install
 	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py seed_demo --cases 200 -v0
 	DATABASE_URL="sqlite:///$(BENCH_SIZES_DB)" $(BIN)/python manage.py bench_page_sizes
 
+# Ten million cases (README.md, "Benchmark"): seeds BENCH_DB_10M from empty with 10,000,000
+# cases and their legal clock (make bench-seed: the wall time), checks the rollup, then prints
+# the reports' and the pending list's figures at that size. Over an hour and about 25 GB.
+BENCH_DB_10M ?= warmi_bench_10m
+.PHONY: bench-ten-million
+bench-ten-million: install
+	$(MAKE) bench-seed BENCH_CASES=10000000 BENCH_DB=$(BENCH_DB_10M)
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB_10M)" $(BIN)/python manage.py rollups
+	psql "$(BENCH_SERVER)/$(BENCH_DB_10M)" -qc 'VACUUM ANALYZE'
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB_10M)" $(BIN)/python manage.py bench_reports --year $(BENCH_YEAR)
+	DATABASE_URL="$(BENCH_SERVER)/$(BENCH_DB_10M)" $(BIN)/python manage.py bench_pending
+
 # Field mode over emulated rural 3G (300 ms, 400 kbit/s each way) in Debian's Chromium: the bytes
 # and seconds of "Preparar salida" with 200 cases, the sync of 50 new cases and 50 follow-ups, the
 # bytes per case on the device. Recreates its own scratch SQLite database (var/bench_field.sqlite3).

@@ -451,9 +451,9 @@ def protection(
     overdue now (whatever their filing date) and the measures granted by type.
 
     The counts come from the rollup (reports/rollups.py: complaints by their Lima month, granted
-    measures by their complaint's month, type and on time); the median reads the middle one or
-    two durations from the measures themselves (a median is not a sum: no rollup keeps it
-    exact), and the overdue complaints are counted on the pending index.
+    measures by their complaint's month, type and on time), and so does the median, from the
+    waits' histogram and exact waits (`_median_hours`); the overdue complaints are counted on
+    the pending index.
     """
     now = now or timezone.now()
     scoped = filter_services(services, filters)
@@ -487,9 +487,11 @@ def _median_hours(
     decimal; None without measures. The mean of the middle one or two waits, exact to the
     microsecond, found in two reads of the rollup (reports/rollups.py): the waits' histogram
     (`wait_hours`) says in which buckets the middle ranks fall, then the exact waits
-    (`wait`) of those buckets alone give them, so that neither read grows with the number of
-    measures. A wait that is negative (a decision recorded before its complaint) has no
-    bucket: the middle ones are then read in order from the measures themselves."""
+    (`wait`) of those buckets alone give them: the first read has a row per service and
+    bucket, the second a row per distinct wait of the middle's buckets, however many measures
+    the period has. A wait that is negative (a decision recorded before its complaint) has no
+    bucket, and two reads that disagree (a measure changed between them) cannot place the
+    middle: the middle ones are then read in order from the measures themselves."""
     if not count:
         return None
     middle_ranks = ((count - 1) // 2, count // 2)
@@ -508,12 +510,17 @@ def _median_hours(
     low = rollups.padded(rollups.wait_bucket(first)[0] * rollups.HOUR, rollups.WAIT_DIGITS)
     high = rollups.padded(rollups.wait_bucket(last)[1] * rollups.HOUR, rollups.WAIT_DIGITS)
     exact = rollups.counts("measure", "wait", scoped, filters.start, filters.end, keys=(low, high))
+    in_buckets = sum(n for key, n in buckets if first <= int(key) <= last)
+    if sum(n for n, _extra in exact.values()) != in_buckets:
+        return _median_hours_from_measures(granted, count)
     middle, rank = [], before
     for (key,), (n, _extra) in sorted(exact.items()):
         middle += [int(key)] * (min(rank + n, middle_ranks[1] + 1) - max(rank, middle_ranks[0]))
         rank += n
         if rank > middle_ranks[1]:
             break
+    if len(middle) != len(set(middle_ranks)):
+        return _median_hours_from_measures(granted, count)
     seconds = sum(middle) / len(middle) / 1_000_000
     return round(seconds / 3600, 1)
 

@@ -13,11 +13,12 @@ actions, `bulk_create` in the imports, `COPY` in the demo generator, `QuerySet.u
 raw `UPDATE` in a shell, a deletion. On PostgreSQL they are statement-level triggers reading the
 statement's transition tables, so a `COPY` of a million cases costs one grouped `INSERT … ON
 CONFLICT`, not a million: the rows are grouped by month once, and the years summed from the
-months. The rollup's pages are kept half empty (migration 0002), so that adding to a count
-rewrites its row in place without touching the indexes. Within a statement the rows are
-upserted in the unique index's order; a transaction that writes the same fact in several
-statements (an import's batches) can still deadlock with another writer, and PostgreSQL then
-aborts one of them (an import then runs again: services.csvimport.run_import). On SQLite they are row-level triggers with the same SQL.
+months. The rollup's pages are kept half empty (migration 0002; pages written since), so that
+adding to a count rewrites its row in place without touching the indexes. Within a statement
+the rows are upserted in one order, the unique index's columns in byte order; a transaction
+that writes the same fact in several statements (an import's batches) can still deadlock with
+another writer, and PostgreSQL then aborts one of them (an import then runs again:
+services.csvimport.run_import). On SQLite they are row-level triggers with the same SQL.
 
 An update adds the new row's contributions and subtracts the old's, and writes nothing where they
 cancel out: closing a case changes no count and touches no rollup row.
@@ -75,7 +76,8 @@ WAIT_MICROSECONDS = {
     )
     + ") * 1000000 + "
     + " - ".join(
-        f"CAST(substr({moment} || '.000000', 21, 6) AS INTEGER)"
+        # The fraction after the seconds, whatever its digits (Django writes 0 or 6), padded.
+        f"CAST(substr(substr({moment}, 21) || '000000', 1, 6) AS INTEGER)"
         for moment in ("r.decided_at", "c.filed_at")
     )
     + ")",
@@ -160,6 +162,12 @@ class Fact:
     # (table, its columns read, the foreign key of `table` to it): changes of those rows change
     # this fact's contributions (a complaint's filing moves its measures' month).
     parent: tuple[str, tuple[str, ...], str] | None = None
+    # Dimensions kept by month only, without year rows: those read a few keys at a time, for
+    # which a year's twelve month rows cost little and year rows would double the table.
+    month_only: frozenset[str] = frozenset()
+
+    def spans(self, dimension: str) -> tuple[str, ...]:
+        return ("month",) if dimension in self.month_only else ("month", "year")
 
 
 PARTICIPANTS = "(r.women + r.men + r.girls + r.boys)"
@@ -241,6 +249,9 @@ FACTS = {
                 "wait": ({vendor: keys[0] for vendor, keys in WAIT_KEYS.items()}, "0"),
                 "wait_hours": ({vendor: keys[1] for vendor, keys in WAIT_KEYS.items()}, "0"),
             },
+            # A key per wait: year rows would be nearly as many as the month rows, and the
+            # median reads only the waits of one or two buckets.
+            month_only=frozenset({"wait"}),
         ),
     )
 }
@@ -290,12 +301,13 @@ def _contributions(
         f"FROM {rows} r {join} WHERE {fact.counted}"
         for dimension, (key, extra) in fact.dimensions.items()
         for unit in units
+        if unit in fact.spans(dimension)
     )
 
 
-# The rollup's unique index order, in which an upsert writes its rows: sequential reads of the
-# index, and every writer takes its row locks in the same order. (PostgreSQL: byte order, which
-# is the database's C.UTF-8 order for these ASCII keys, without a collation's cost.)
+# The order in which an upsert writes its rows: the unique index's columns, so that the index is
+# read mostly in sequence, and every writer takes its row locks in the same order. (PostgreSQL:
+# byte order, without a collation's cost; with the C or C.UTF-8 collation, the index's own.)
 UPSERT_ORDER = "ORDER BY dimension, span, start, service_id, key "
 PG_UPSERT_ORDER = (
     'ORDER BY dimension COLLATE "C", span COLLATE "C", start, service_id, key COLLATE "C" '
@@ -327,6 +339,8 @@ def _pg_upsert(fact: Fact, parts: list[str]) -> str:
     summed from the months: each source row is read and grouped once, not once per span."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     year = "CAST(date_trunc('year', CAST(start AS timestamp)) AS date)"
+    month_only = ", ".join(f"'{dimension}'" for dimension in sorted(fact.month_only))
+    without = f"WHERE dimension NOT IN ({month_only})" if month_only else ""
     return (
         "WITH m AS (SELECT service_id, start, dimension, key, SUM(n) AS n, SUM(extra) AS extra "
         f"FROM ({' UNION ALL '.join(parts)}) AS d GROUP BY service_id, start, dimension, key) "
@@ -334,7 +348,7 @@ def _pg_upsert(fact: Fact, parts: list[str]) -> str:
         f"SELECT '{fact.name}', service_id, span, start, dimension, key, n, extra FROM ("
         "SELECT service_id, 'month' AS span, start, dimension, key, n, extra FROM m "
         f"UNION ALL SELECT service_id, 'year', {year}, dimension, key, SUM(n), SUM(extra) "
-        f"FROM m GROUP BY service_id, {year}, dimension, key"
+        f"FROM m {without} GROUP BY service_id, {year}, dimension, key"
         ") AS u WHERE n <> 0 OR extra <> 0 " + PG_UPSERT_ORDER + _conflict_update()
     )
 
@@ -734,7 +748,8 @@ def counts(
     result: dict[tuple, list[int]] = {}
     if months:
         covering = Q()
-        for span, first, last in spans(*months, years="month" not in by):
+        years = "month" not in by and FACTS[fact].spans(dimension) == ("month", "year")
+        for span, first, last in spans(*months, years=years):
             covering |= Q(span=span, start__gte=first, start__lte=last)
         rows = Rollup.objects.using(services.db).filter(
             covering,

@@ -417,8 +417,7 @@ def run_import(
                 raise ImportAborted() from error
             # PostgreSQL rolled the import back to break a deadlock with another writer (the
             # import writes the reports' rollup rows batch after batch): nothing was stored,
-            # so it runs again from the file.
-            source = read(path, name=name)
+            # so it runs again over the rows read (the upload may be gone by now).
             importer = importer_for(kind)(source, user=user)
     if report.errors and write_rejects_file:
         report.rejects_file = write_rejects(source, report.errors)

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from statistics import median
 
 import pytest
+from django.db import connection
 
 from cases import actions
 from cases.models import ProtectionMeasure
 from cases.rules import GRANTED_STATES
 from reports import queries, rollups
 from reports.filters import ReportFilters
+from reports.models import Rollup
 from services.models import CareService
 from tests.factories import CaseFactory
 from tests.reports.test_protection_report import lima
@@ -148,3 +150,36 @@ def test_a_decision_recorded_before_its_complaint_is_read_from_the_measures(cast
     year = (date(2023, 1, 1), date(2023, 12, 31))
     assert rollups.counts("measure", "wait_hours", CareService.objects.all(), *year)[("-",)][0] == 1
     assert report_median(*year) == expected(*year) == 5.0
+
+
+def test_reads_that_disagree_fall_back_to_the_measures(cast, cases):
+    """The histogram and the exact waits are two statements: a measure changed between them
+    (here: the exact waits made to disagree by hand) cannot place the middle, and the median
+    is read from the measures instead of being wrong."""
+    for i, hours in enumerate([2, 5, 9]):
+        grant(cases, cast, hours, filed(1 + i))
+    year = (date(2023, 1, 1), date(2023, 12, 31))
+    Rollup.objects.filter(fact="measure", dimension="wait", key=f"{5 * 3600 * 10**6:016d}").update(
+        n=0
+    )
+    assert rollups.differences() != []
+    assert report_median(*year) == expected(*year) == 5.0
+
+
+def test_a_fraction_of_a_second_written_by_hand_keeps_its_wait_exact(cast, cases):
+    """A moment written outside Django (a shell's UPDATE) may carry three digits of fraction,
+    not six: the wait is still exact to the microsecond, on SQLite as on PostgreSQL."""
+    grant(cases, cast, 2, filed(1))
+    measure = ProtectionMeasure.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_protectionmeasure SET decided_at = %s WHERE id = %s",
+            ["2023-03-01 16:20:08.5", measure.pk],
+        )
+    measure = ProtectionMeasure.objects.select_related("complaint").get()
+    wait = measure.decided_at - measure.complaint.filed_at
+    assert wait.microseconds != 0
+    microseconds = (wait.days * 86_400 + wait.seconds) * 1_000_000 + wait.microseconds
+    (key,) = Rollup.objects.filter(dimension="wait", n=1).values_list("key", flat=True)
+    assert key == f"{microseconds:016d}"
+    assert rollups.differences() == []
