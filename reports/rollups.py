@@ -8,17 +8,17 @@ instead of scanning the period's cases (`reports.queries`).
 
 Exact at every moment, whatever writes. The rollup is not kept by the application's code but by
 triggers on the source tables, created from the definitions below (`install_triggers`, run after
-every `migrate`). So every write path keeps it in the writing transaction: the forms and
-actions, `bulk_create` in the imports, `COPY` in the demo generator, `QuerySet.update()`, a
-raw `UPDATE` in a shell, a deletion. On PostgreSQL they are statement-level triggers reading the
+every `migrate`). So every write path keeps it in the writing transaction: the forms and actions,
+`bulk_create` in the imports, `COPY` in the demo generator, `QuerySet.update()`, a raw `UPDATE` in
+a shell, a deletion, a `TRUNCATE`. On PostgreSQL they are statement-level triggers reading the
 statement's transition tables, so a `COPY` of a million cases costs one grouped `INSERT … ON
-CONFLICT`, not a million: the rows are grouped by month once, and the years summed from the
-months. The rollup's pages are kept half empty (migration 0002; pages written since), so that
-adding to a count rewrites its row in place without touching the indexes. Within a statement
-the rows are upserted in one order, the unique index's columns in byte order; a transaction
-that writes the same fact in several statements (an import's batches) can still deadlock with
-another writer, and PostgreSQL then aborts one of them (an import then runs again:
-services.csvimport.run_import). On SQLite they are row-level triggers with the same SQL.
+CONFLICT`, not a million: the rows are grouped by month once, and the years summed from the months.
+The rollup's pages are kept half empty (migration 0002; pages written since), so that adding to a
+count rewrites its row in place without touching the indexes. Within a statement the rows are
+upserted in one order, the unique index's columns in byte order; a transaction that writes the same
+fact in several statements (an import's batches) can still deadlock with another writer, and
+PostgreSQL then aborts one of them (an import then runs again: services.csvimport.run_import). On
+SQLite they are row-level triggers with the same SQL.
 
 An update adds the new row's contributions and subtracts the old's, and writes nothing where they
 cancel out: closing a case changes no count and touches no rollup row.
@@ -457,6 +457,20 @@ def definitions(vendor: str) -> list[Definition]:
             old = ("old_rows", parent_table, -1)
             found.append(_pg_function(name, _by_operation(write(new), write(old), write(new, old))))
             found += _pg_triggers(name, fact.table, name)
+            # TRUNCATE has no rows to read: emptying the table empties its fact's rows. (A
+            # parent cannot be emptied without its children: TRUNCATE … CASCADE empties both.)
+            found.append(
+                _pg_function(f"{name}_truncate", f"DELETE FROM {TABLE} WHERE fact = '{fact.name}';")
+            )
+            found.append(
+                Definition(
+                    "trigger",
+                    f"{name}_truncate",
+                    fact.table,
+                    f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {fact.table} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_truncate()",
+                )
+            )
             if fact.parent:
                 # The parent's rows (a measure's complaint) place the fact: the facts of a
                 # parent inserted, deleted or moved (its read columns changed) are added or
