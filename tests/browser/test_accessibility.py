@@ -67,7 +67,6 @@ def key_pages(cast) -> list[tuple[str | None, str]]:
         (None, "/accounts/login/"),
         ("caseworker_a", "/"),
         ("caseworker_a", "/cases/"),
-        ("caseworker_a", "/cases/new/"),
         ("caseworker_a", f"/cases/{case.code}/"),
         ("caseworker_a", f"/cases/{case.code}/actions/new/"),
         ("caseworker_a", f"/cases/{case.code}/referrals/new/"),
@@ -85,7 +84,10 @@ def key_pages(cast) -> list[tuple[str | None, str]]:
         ("national_manager", "/pending/"),
         ("national_manager", "/reports/"),
         *[("national_manager", path) for path in reports],
-        # Last: its service worker stays out of the other pages' way (live_server is `localhost`).
+        # Last, the pages that register the service worker (the intake form, the field page):
+        # once registered, the browser fetches /sw.js beside the next navigations, and a login
+        # after it would race that request on the live server's one SQLite connection.
+        ("caseworker_a", "/cases/new/"),
         ("caseworker_a", "/field/"),
     ]
 
