@@ -121,6 +121,8 @@ def test_a_caseworkers_day_breaks_no_rule(page, live_server, cast, base):
 
     # The user menu (Bootstrap's collapse and dropdown) leads to the password page.
     page.get_by_role("button", name="Menú").click()
+    # Once the collapse has finished opening: a click during its transition can be lost.
+    page.locator("#main-nav.show").wait_for()
     page.locator(".navbar .dropdown-toggle").click()
     page.get_by_role("link", name="Cambiar contraseña").click()
     page.wait_for_url(f"{base}/accounts/password/")
