@@ -66,6 +66,13 @@ def log_in(page, live_server, username: str, base_url: str | None = None) -> Non
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def open_menu(page) -> None:
+    """Open the navigation's collapse (the phone's "Menú" button) and wait until it has finished
+    opening: a click on a link or button inside it during the transition can be lost."""
+    page.get_by_role("button", name="Menú").click()
+    page.locator("#main-nav.show").wait_for()
+
+
 def axe_violations(page, axe_script, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core on the page as it stands; return its violations of the given impacts."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

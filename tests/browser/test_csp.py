@@ -10,7 +10,7 @@ a secure context, so that the service worker registers.
 import pytest
 
 from cases.models import Case
-from tests.browser.steps import build_world, log_in, open_intake_sections
+from tests.browser.steps import build_world, log_in, open_intake_sections, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -120,9 +120,7 @@ def test_a_caseworkers_day_breaks_no_rule(page, live_server, cast, base):
     watch.check()
 
     # The user menu (Bootstrap's collapse and dropdown) leads to the password page.
-    page.get_by_role("button", name="Menú").click()
-    # Once the collapse has finished opening: a click during its transition can be lost.
-    page.locator("#main-nav.show").wait_for()
+    open_menu(page)
     page.locator(".navbar .dropdown-toggle").click()
     page.get_by_role("link", name="Cambiar contraseña").click()
     page.wait_for_url(f"{base}/accounts/password/")
@@ -142,7 +140,7 @@ def test_shelters_and_reports_break_no_rule(page, live_server, cast, base):
     watch.visit(f"{base}/reports/cases/?by=month")
     assert page.locator("svg.chart rect").count() == 12
     watch.visit(f"{base}/reports/shelters/")
-    page.get_by_role("button", name="Menú").click()  # Bootstrap's collapse, on a phone
+    open_menu(page)  # Bootstrap's collapse, on a phone
     watch.check()
 
     page.context.clear_cookies()

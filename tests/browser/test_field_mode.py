@@ -16,7 +16,7 @@ from django.db.models import F
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseAction
-from tests.browser.steps import log_in, open_intake_sections
+from tests.browser.steps import log_in, open_intake_sections, open_menu
 from tests.factories import AssignmentFactory, CaseFactory, CommunityFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -473,7 +473,7 @@ def test_logging_out_wipes_the_device(persistent_context, live_server, cast):
     log_in(page, live_server, "caseworker_a", base_url=base)
     prepare_trip(page, base, [taken.code])
 
-    page.get_by_role("button", name="Menú").click()
+    open_menu(page)
     page.get_by_role("button", name="Cerrar sesión").click()
     # Wiping the device (IndexedDB, caches, the service worker) comes before the navigation.
     page.wait_for_url(lambda url: "/field/" not in url, timeout=30_000)

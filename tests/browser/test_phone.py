@@ -27,7 +27,7 @@ from django.urls import reverse
 from cases.models import Case, Complaint
 from reports import urls as report_urls
 from reports.queries import DIMENSIONS
-from tests.browser.steps import build_world, log_in
+from tests.browser.steps import build_world, log_in, open_menu
 from tests.browser.test_accessibility import REPORT_DIMENSIONS, key_pages, legal_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -233,8 +233,7 @@ def test_key_pages_fit_a_phone(page, live_server, cast):
         measured = page.evaluate(MEASURE)
         found[key], heights[key] = problems(measured), measured["height"]
         if path == "/":  # the menu, opened: its links and the log-out button
-            page.locator(".navbar-toggler").click()
-            page.wait_for_selector("#main-nav.show")
+            open_menu(page)
             menu = problems(page.evaluate(MEASURE))
             found[f"{username} {path} (menu open)"] = menu
             heights[f"{username} {path} (menu open)"] = measured["height"]
