@@ -45,6 +45,16 @@ class Rollup(models.Model):
                 name="rollup_row_unique",
             )
         ]
+        indexes = [
+            # The exact waits of the protection median (`wait`, one row per service, month and
+            # microsecond) are read by a range of keys in a few months: the unique index has the
+            # service before the key, so it would read every wait of those months.
+            models.Index(
+                fields=["fact", "span", "start", "key"],
+                condition=models.Q(dimension="wait"),
+                name="rollup_wait_key_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.fact} {self.service_id} {self.span} {self.start} {self.dimension}={self.key}"

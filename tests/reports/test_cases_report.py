@@ -9,6 +9,7 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 from cases.models import Case
+from services.models import CareService
 from tests.factories import CareServiceFactory, CaseFactory
 
 URL = "/reports/cases/"
@@ -92,6 +93,40 @@ def test_region_kind_and_service_dimensions(cast, national):
         cast.service_a.code: 1,
         cast.service_b.code: 2,
     }
+
+
+def test_region_and_kind_rows_of_a_regional_scope(cast, as_user):
+    """The figures by region and kind are summed over the scope's services only."""
+    CaseFactory(service=cast.service_a)
+    CaseFactory(service=cast.service_b)
+    manager = as_user(cast.regional_manager)
+    assert counts(report(manager, "region", year=2023)) == {cast.region_a.code: 1}
+    by_kind = counts(report(manager, "service_kind", year=2023))
+    assert by_kind[cast.service_a.kind] == 1
+    assert sum(by_kind.values()) == 1
+
+
+def test_a_service_counted_outside_its_open_dates_keeps_its_row(cast, national):
+    """A case dated after its service closed (an import can bring one) still counts in the
+    report by service, in its own row, the rows in the order of their codes."""
+    closed = CareServiceFactory(
+        kind="CEM",
+        district=cast.service_a.district,
+        opened_on=date(2010, 1, 1),
+        closed_on=date(2022, 12, 31),
+    )
+    CaseFactory(service=closed, intake_date=date(2023, 5, 1))
+    CaseFactory(service=cast.service_a, intake_date=date(2023, 5, 1))
+
+    data = report(national, "service", year=2023)
+
+    assert counts(data)[closed.code] == 1
+    assert counts(data)[cast.service_a.code] == 1
+    assert data["total"] == 2
+    codes = [row["key"] for row in data["rows"]]
+    assert codes == list(
+        CareService.objects.filter(code__in=codes).order_by("code").values_list("code", flat=True)
+    )
 
 
 def test_filters_and_scope(cast, as_user, national):

@@ -7,10 +7,12 @@ from datetime import UTC, date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Q
 
 from cases.models import Case
 from reports import queries, rollups
 from reports.models import Rollup
+from services.models import CareService
 from tests.factories import CareServiceFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,41 @@ def test_whole_years_read_year_rows(first, last, expected):
     assert rollups.spans(first, last) == expected
     # counted by month, only month rows serve
     assert rollups.spans(first, last, years=False) == [("month", first, last)]
+
+
+@pytest.mark.parametrize(
+    "span, first, last, expected",
+    [
+        (
+            "month",
+            date(2023, 11, 1),
+            date(2024, 2, 1),
+            ["2023-11", "2023-12", "2024-01", "2024-02"],
+        ),
+        ("month", date(2023, 5, 1), date(2023, 5, 1), ["2023-05"]),
+        ("year", date(2021, 1, 1), date(2023, 1, 1), ["2021-01", "2022-01", "2023-01"]),
+    ],
+)
+def test_span_starts_lists_each_span_once(span, first, last, expected):
+    starts = rollups.span_starts(span, first, last)
+    assert [day.strftime("%Y-%m") for day in starts] == expected
+    assert all(day.day == 1 for day in starts)
+
+
+def test_only_every_service_unfiltered_reads_the_rollup_without_the_services():
+    """A national scope without filters needs no condition on the rollup's services; any
+    filter, an empty scope and a slice keep the subquery (deny by default)."""
+    cem = CaseFactory(service=CareServiceFactory(kind="CEM")).service
+    sar = CaseFactory(service=CareServiceFactory(kind="SAR")).service
+    assert rollups.of_services(CareService.objects.select_related("district")) == Q()
+    for scoped, expected in (
+        (CareService.objects.filter(kind="CEM"), {cem.pk}),
+        (CareService.objects.none(), set()),
+        (CareService.objects.filter(pk__in=[cem.pk, sar.pk]).order_by("-pk")[:1], {sar.pk}),
+    ):
+        condition = rollups.of_services(scoped)
+        assert condition != Q()
+        assert set(Case.objects.filter(condition).values_list("service", flat=True)) == expected
 
 
 def test_the_age_groups_of_the_triggers_are_the_reports():
