@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.steps import open_menu
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,7 @@ def test_caseworker_logs_in_and_sees_her_home_in_spanish_on_a_phone(page, live_s
     assert page.locator(".navbar-toggler").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.get_by_role("link", name="Servicios").click()
     page.wait_for_url(f"{live_server.url}/services/")
     assert page.get_by_role("link", name="SAR-081201").is_visible()

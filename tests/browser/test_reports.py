@@ -3,9 +3,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, open_menu
 from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,12 +19,10 @@ def test_regional_manager_reads_charts_changes_the_period_and_downloads_csv(
     CaseFactory(service=cast.service_b, intake_date=date(2023, 2, 1))  # another region
     log_in(page, live_server, "regional_manager")
 
-    page.locator(".navbar-toggler").click()
-    # The menu opens with an animation: click its link once it is shown, and wait for the
-    # reports' page before looking for its links (under load, a click in the animation missed).
-    reports = page.get_by_role("link", name="Reportes")
-    expect(reports).to_be_visible()
-    reports.click()
+    # The menu opens with an animation: click its link once it has finished opening, and wait
+    # for the reports' page before looking for its links (under load, a click in it missed).
+    open_menu(page)
+    page.get_by_role("link", name="Reportes").click()
     page.wait_for_url("**/reports/")
     page.get_by_role("link", name="Casos por mes").click()
 
