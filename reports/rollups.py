@@ -366,17 +366,26 @@ class Definition:
     name: str
     table: str  # the trigger's table ("" for a function)
     sql: str  # the statement that creates it
+    settings: tuple[str, ...] = ()  # a function's own settings ("name=value")
 
 
 # A trigger's own settings (PostgreSQL): memory enough to group a large statement's rows (a
 # COPY of a million cases) without spilling to disk, and no JIT compilation (its fixed cost is
 # more than these short queries save).
 PG_FUNCTION_SETTINGS = ("work_mem=64MB", "jit=off")
+# A function that joins a transition table to a whole table (a measure's complaint, a
+# complaint's measures) looks its rows up by index, one by one: with statistics or without (in a
+# seeding transaction), the planner otherwise hashes the whole table for a statement of
+# thousands of rows, three times (once per dimension), and that grows with the table. The
+# transition table is a statement's rows, nearly always few next to the table's.
+PG_JOIN_SETTINGS = (*PG_FUNCTION_SETTINGS, "enable_hashjoin=off", "enable_mergejoin=off")
 
 
-def _pg_function(name: str, body: str) -> Definition:
+def _pg_function(
+    name: str, body: str, settings: tuple[str, ...] = PG_FUNCTION_SETTINGS
+) -> Definition:
     settings_sql = " ".join(
-        f"SET {key} = '{value}'" for key, value in (s.split("=") for s in PG_FUNCTION_SETTINGS)
+        f"SET {key} = '{value}'" for key, value in (s.split("=") for s in settings)
     )
     return Definition(
         "function",
@@ -384,6 +393,7 @@ def _pg_function(name: str, body: str) -> Definition:
         "",
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql {settings_sql} "
         f"AS $$ BEGIN {body} RETURN NULL; END $$",
+        settings,
     )
 
 
@@ -442,6 +452,21 @@ def _write(fact: Fact, vendor: str, *sources: tuple[str, str, int]) -> str:
     return _upsert(fact, [_contributions(fact, vendor, *source) for source in sources])
 
 
+def _planned_each_time(statement: str) -> str:
+    """PL/pgSQL: run the statement through EXECUTE, planned at each call.
+
+    PL/pgSQL keeps a statement's plan for the whole session, and a statement without
+    parameters keeps its first plan: one made when the joined table (the measures, the
+    complaints) was small, or for a one-row transition table, would then serve a COPY of
+    twenty thousand complaints against millions of measures, scanning them all each time (a
+    seed from empty grew quadratically so). Planned at each call, the join follows the sizes of
+    the moment: the transition table's rows are known, and a table never analyzed is sized by
+    its pages. The planning costs about a millisecond."""
+    if "$w$" in statement:
+        raise ValueError("A rollup statement cannot hold $w$, its quote in EXECUTE.")
+    return f"EXECUTE $w$ {statement} $w$"
+
+
 def definitions(vendor: str) -> list[Definition]:
     """Every function and trigger that keeps the rollup, as the database should have them."""
     found = []
@@ -450,12 +475,22 @@ def definitions(vendor: str) -> list[Definition]:
         name = f"{PREFIX}{fact.name}"
 
         def write(*sources, fact=fact):
-            return _write(fact, vendor, *sources)
+            statement = _write(fact, vendor, *sources)
+            # A statement that joins another table (a measure's complaint, a complaint's
+            # measures) is planned at each call; the others read only the transition tables.
+            joined = fact.join or any(source[0] == fact.table for source in sources)
+            return _planned_each_time(statement) if vendor == "postgresql" and joined else statement
 
         if vendor == "postgresql":
             new = ("new_rows", parent_table, 1)
             old = ("old_rows", parent_table, -1)
-            found.append(_pg_function(name, _by_operation(write(new), write(old), write(new, old))))
+            found.append(
+                _pg_function(
+                    name,
+                    _by_operation(write(new), write(old), write(new, old)),
+                    PG_JOIN_SETTINGS if fact.join else PG_FUNCTION_SETTINGS,
+                )
+            )
             found += _pg_triggers(name, fact.table, name)
             # TRUNCATE has no rows to read: emptying the table empties its fact's rows. (A
             # parent cannot be emptied without its children: TRUNCATE … CASCADE empties both.)
@@ -476,18 +511,19 @@ def definitions(vendor: str) -> list[Definition]:
                 # parent inserted, deleted or moved (its read columns changed) are added or
                 # taken out here. Foreign keys are checked at commit, so within a transaction a
                 # measure may come before its complaint, or outlive it for a moment.
+                # The parents moved are the rows whose read columns differ before and after:
+                # a set difference, not a join of the two transition tables (which the join
+                # settings would make a nested loop).
                 table, columns, _fk = fact.parent
-                changed = " OR ".join(f"o.{c} IS DISTINCT FROM p.{c}" for c in columns if c != "id")
-                moved = "FROM old_rows o JOIN new_rows p ON p.id = o.id WHERE " + changed
+                read = ", ".join(columns)
+                moved_to = f"(SELECT {read} FROM new_rows EXCEPT SELECT {read} FROM old_rows)"
+                moved_from = f"(SELECT {read} FROM old_rows EXCEPT SELECT {read} FROM new_rows)"
                 body = _by_operation(
                     write((fact.table, "new_rows", 1)),
                     write((fact.table, "old_rows", -1)),
-                    write(
-                        (fact.table, f"(SELECT p.* {moved})", 1),
-                        (fact.table, f"(SELECT o.* {moved})", -1),
-                    ),
+                    write((fact.table, moved_to, 1), (fact.table, moved_from, -1)),
                 )
-                found.append(_pg_function(f"{name}_parent", body))
+                found.append(_pg_function(f"{name}_parent", body, PG_JOIN_SETTINGS))
                 found += _pg_triggers(f"{name}_parent", table, f"{name}_parent")
         else:
             new = (_row("NEW", fact.columns), parent_table, 1)
@@ -549,7 +585,7 @@ def _expected(definition: Definition, vendor: str) -> str:
         return definition.sql
     if definition.kind == "function":
         body = definition.sql.split("AS $$", 1)[1].rsplit("$$", 1)[0]
-        return _function_text(body, list(PG_FUNCTION_SETTINGS))
+        return _function_text(body, list(definition.settings))
     return ""
 
 

@@ -222,6 +222,33 @@ def test_the_triggers_settings_and_the_tables_free_space_are_kept():
 
 
 @pytest.mark.postgres
+def test_the_functions_that_join_a_table_plan_each_call_and_look_rows_up_by_index():
+    """PostgreSQL: a function that joins the statement's rows to a whole table (a measure's
+    complaint, a complaint's measures) plans each statement when it runs, with hash and merge
+    joins off: a plan kept from a small table, or a hash of millions of measures per
+    statement, made a seed from empty grow quadratically. The parents moved by an update are
+    a set difference, not a join of the two transition tables (a nested loop over both)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's function settings")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosrc, proconfig FROM pg_proc WHERE proname LIKE %s",
+            [rollups.PREFIX + "%"],
+        )
+        functions = {name: (body, config) for name, body, config in cursor.fetchall()}
+    joining = {f"{rollups.PREFIX}measure", f"{rollups.PREFIX}measure_parent"}
+    for name, (body, config) in functions.items():
+        if name in joining:
+            assert "enable_hashjoin=off" in config and "enable_mergejoin=off" in config, name
+            assert body.count("EXECUTE $w$") == 3, name  # insert, delete, update
+        else:
+            assert config == ["work_mem=64MB", "jit=off"], name
+            assert "EXECUTE" not in body, name
+    parent = functions[f"{rollups.PREFIX}measure_parent"][0]
+    assert "EXCEPT" in parent and "JOIN new_rows p ON p.id = o.id" not in parent
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # committed rows: no foreign key check pending
 def test_a_truncated_table_takes_its_facts_out_of_the_rollup():
     """PostgreSQL: TRUNCATE reads no rows (no row or statement trigger sees them), so each
