@@ -374,11 +374,20 @@ class Definition:
 # more than these short queries save).
 PG_FUNCTION_SETTINGS = ("work_mem=64MB", "jit=off")
 # A function that joins a transition table to a whole table (a measure's complaint, a
-# complaint's measures) looks its rows up by index, one by one: with statistics or without (in a
-# seeding transaction), the planner otherwise hashes the whole table for a statement of
-# thousands of rows, three times (once per dimension), and that grows with the table. The
-# transition table is a statement's rows, nearly always few next to the table's.
-PG_JOIN_SETTINGS = (*PG_FUNCTION_SETTINGS, "enable_hashjoin=off", "enable_mergejoin=off")
+# complaint's measures) looks its rows up by index, one by one, whatever the statistics: the
+# planner otherwise hashed the whole table for a statement of thousands of rows, three times
+# (once per dimension), growing with the table; and with statistics older than the rows (within
+# a seeding transaction) it scanned the whole table once per row. Hash and merge joins, plain
+# scans of a table and materialized inner sides are off, so that only a nested loop over the
+# statement's rows with an index lookup remains: the transition table is a statement's rows,
+# nearly always few next to the table's.
+PG_JOIN_SETTINGS = (
+    *PG_FUNCTION_SETTINGS,
+    "enable_hashjoin=off",
+    "enable_mergejoin=off",
+    "enable_seqscan=off",
+    "enable_material=off",
+)
 
 
 def _pg_function(

@@ -239,13 +239,62 @@ def test_the_functions_that_join_a_table_plan_each_call_and_look_rows_up_by_inde
     joining = {f"{rollups.PREFIX}measure", f"{rollups.PREFIX}measure_parent"}
     for name, (body, config) in functions.items():
         if name in joining:
-            assert "enable_hashjoin=off" in config and "enable_mergejoin=off" in config, name
+            for setting in ("hashjoin", "mergejoin", "seqscan", "material"):
+                assert f"enable_{setting}=off" in config, name
             assert body.count("EXECUTE $w$") == 3, name  # insert, delete, update
         else:
             assert config == ["work_mem=64MB", "jit=off"], name
             assert "EXECUTE" not in body, name
     parent = functions[f"{rollups.PREFIX}measure_parent"][0]
     assert "EXCEPT" in parent and "JOIN new_rows p ON p.id = o.id" not in parent
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # auto_explain's notices on the test's own connection
+def test_complaints_and_measures_written_look_each_other_up_by_index(monkeypatch):
+    """PostgreSQL: the plans the triggers run (auto_explain's, sent to this connection) read
+    the measures of the complaints written, and the complaints of the measures written, by
+    index, never by scanning the table: on a table this small, the planner alone scans it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    from io import StringIO
+
+    from cases.models import Complaint, ProtectionMeasure
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("seed_demo", seed=3, cases=300, stdout=StringIO())
+    assert ProtectionMeasure.objects.exists()
+
+    def copy_of(model, limit):
+        columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+        listed, table = ", ".join(columns), model._meta.db_table
+        # Only the model's own table and column names are formatted into the SQL.
+        return f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {table} LIMIT {limit}"  # noqa: S608
+
+    notices = []
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET LOCAL auto_explain.log_min_duration = 0",
+            "SET LOCAL auto_explain.log_nested_statements = on",
+            "SET LOCAL client_min_messages = log",
+        ):
+            cursor.execute(setting)
+        cursor.execute(copy_of(Complaint, 50))
+        cursor.execute(copy_of(ProtectionMeasure, 50))
+        cursor.execute("UPDATE cases_complaint SET filed_at = filed_at - interval '1 day'")
+        transaction.set_rollback(True)
+    joined = ("FROM cases_protectionmeasure r JOIN", "JOIN cases_complaint c")
+    plans = [n for n in notices if "reports_rollup" in n and any(j in n for j in joined)]
+    assert len(plans) == 3  # the complaints' insert and update, the measures' insert
+    for plan in plans:
+        assert "Seq Scan on cases_protectionmeasure" not in plan
+        assert "Seq Scan on cases_complaint" not in plan
+        assert "Hash Join" not in plan
+    assert sum("Index Scan using cases_protectionmeasure_complaint_id" in p for p in plans) == 2
+    assert sum("Index Scan using cases_complaint_pkey" in p for p in plans) == 1
 
 
 @pytest.mark.postgres
