@@ -15,6 +15,8 @@ import json
 import random
 from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, islice
@@ -42,6 +44,10 @@ WEEKDAY_FACTOR = {
     "CEM24": (1, 1, 1, 1, 1, 0.8, 0.7),
 }
 INSERT_BATCH = 2000
+# From this many cases at once (PostgreSQL), the tables' foreign keys are checked once after the
+# load rather than row by row at commit (_foreign_keys_checked_once): a seed of this size is a
+# bench's or a new demo's, which may lock the tables meanwhile.
+BULK_ROWS = 500_000
 DRAW_CHUNK = 100_000
 
 # Official codes of the registry dictionary (the tests check every value against the choices).
@@ -299,7 +305,8 @@ def seed_cases(
         # Every number is reserved before the first row goes out: no query can run on the
         # connection while a COPY is streaming (and the rows are generated lazily).
         blocks = _number_blocks(plans, _draw_days(rng, plans, missing))
-        _insert(CaseRows(rng, today=today, first_index=existing).rows(blocks))
+        with _foreign_keys_checked_once([Case], bulk=missing >= BULK_ROWS):
+            _insert(CaseRows(rng, today=today, first_index=existing).rows(blocks))
     if connection.vendor == "postgresql" and missing >= 10_000:
         # Fresh statistics, so that the reports' queries are planned for the table's real size.
         with connection.cursor() as cursor:
@@ -788,6 +795,68 @@ def _insert(
             cursor.executemany(sql, batch)
 
 
+def _foreign_keys(tables: list[str]) -> list[tuple[str, str, str]]:
+    """PostgreSQL: the foreign keys of these tables, as (table, name, definition)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        return cursor.fetchall()
+
+
+@contextmanager
+def _foreign_keys_checked_once(models_: list[type[models.Model]], *, bulk: bool):
+    """Within the caller's transaction, on PostgreSQL, for a bulk load (`bulk`): drop the
+    tables' foreign keys, and add them back, the same, once the rows are in.
+
+    Django's foreign keys are checked at commit, one query per row and key: at a million cases
+    and their legal clock, 14 million checks and 82 s of the seed's 417. Added back, each key
+    is checked by one join over the table. Both happen in the caller's transaction: if
+    anything fails, the keys are as they were. Meanwhile the tables and those they refer to
+    (services, places, users) are locked against every reader (ACCESS EXCLUSIVE), until the
+    seed commits: the app waits for it, so only a bulk seed does this (a bench's, a new
+    demo's). Elsewhere, or for fewer rows, nothing changes."""
+    if connection.vendor != "postgresql" or not bulk:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("Foreign keys are dropped only within a transaction.")
+    keys = _foreign_keys([model._meta.db_table for model in models_])
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+class _LazyForeignKeys:
+    """`_foreign_keys_checked_once` decided at the first chunk (`defer`), for a loop of chunks
+    whose size is known only as it goes."""
+
+    def __init__(self, models_: list[type[models.Model]]):
+        self.models, self.decided, self.held = models_, False, None
+
+    def __enter__(self) -> _LazyForeignKeys:
+        return self
+
+    def defer(self, *, bulk: bool) -> None:
+        if not self.decided:
+            self.decided = True
+            self.held = _foreign_keys_checked_once(self.models, bulk=bulk)
+            self.held.__enter__()
+
+    def __exit__(self, *exc) -> bool:
+        if self.held is not None:
+            return bool(self.held.__exit__(*exc))
+        return False
+
+
 def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
     """Return a function that turns a row's dates and datetimes into what the backend stores."""
     ops = connection.ops
@@ -971,12 +1040,26 @@ def seed_legal_clock(
             "district__province"
         )
     }
-    with transaction.atomic():
+    top = _demo_case_ids(services).aggregate(top=Max("pk"))["top"] or 0
+    with (
+        transaction.atomic(),
+        _LazyForeignKeys([Complaint, ProtectionMeasure, FollowUp]) as keys,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="clock-draw") as drawing,
+    ):
+        # Each chunk is drawn (pure Python, no query) in a thread while the chunk before is
+        # stored: the database's work on it overlaps the drawing. Each case's draws come
+        # from its own seed, so the rows are the same whatever the order.
+        stored = None
         for chunk in _clock_candidates(services):
-            rows = ClockRows(seed=seed, now=now, places=places)
-            for case in chunk:
-                rows.draw(case)
-            counts += rows.store()
+            # Many cases from the first without a clock to the last: a seed from empty (a
+            # rerun finds none, or the few added at the top).
+            keys.defer(bulk=top - chunk[0][0] >= BULK_ROWS)
+            drawn = drawing.submit(_draw_chunk, chunk, seed=seed, now=now, places=places)
+            if stored is not None:
+                counts += stored.result().store()
+            stored = drawn
+        if stored is not None:
+            counts += stored.result().store()
         counts += fresh_items(seed=seed, services=services, now=now, today=services_today(now))
     if connection.vendor == "postgresql" and counts.follow_ups >= 10_000:
         # Fresh statistics, so that the pending lists are planned for the tables' real size.
@@ -984,6 +1067,12 @@ def seed_legal_clock(
             for model in (Complaint, ProtectionMeasure, FollowUp):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return counts
+
+
+def _demo_case_ids(services: Sequence[CareService]) -> models.QuerySet[Case]:
+    """The cases of `services` with no author: the demo's, and imported ones (told apart by
+    their audit entries in `_clock_candidates`)."""
+    return Case.objects.filter(service__in=list(services), created_by__isnull=True)
 
 
 def _clock_candidates(services: Sequence[CareService]) -> Iterator[list[tuple]]:
@@ -994,7 +1083,7 @@ def _clock_candidates(services: Sequence[CareService]) -> Iterator[list[tuple]]:
     an audit entry of their own (registered or imported), by their indexes: at ten million cases
     a single query with NOT EXISTS for each took seconds per chunk (hash anti-joins over whole
     tables), and the chunks are hundreds."""
-    cases = Case.objects.filter(service__in=list(services), created_by__isnull=True)
+    cases = _demo_case_ids(services)
     top = cases.aggregate(top=Max("pk"))["top"] or 0
     registered = AuditEntry.objects.filter(
         action__in=[AuditEntry.Action.CREATE, AuditEntry.Action.IMPORT]
@@ -1010,6 +1099,15 @@ def _clock_candidates(services: Sequence[CareService]) -> Iterator[list[tuple]]:
             taken.update(model.filter(**linked).values_list("case_id", flat=True).distinct())
         if chunk := [row for row in rows if row[0] not in taken]:
             yield chunk
+
+
+def _draw_chunk(
+    chunk: list[tuple], *, seed: int, now: datetime, places: dict[int, ClockPlace]
+) -> ClockRows:
+    rows = ClockRows(seed=seed, now=now, places=places)
+    for case in chunk:
+        rows.draw(case)
+    return rows
 
 
 class ClockRows:

@@ -586,3 +586,75 @@ def test_bench_pending_times_the_busiest_services_list_and_a_naive_query(db, dem
         assert StaffAssignment.objects.filter(
             service=busiest, user__username="bench-pending", role="caseworker"
         ).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the keys are dropped only with no check pending
+def test_a_bulk_seed_checks_the_foreign_keys_once_and_gives_the_same_rows(
+    demo_password, monkeypatch
+):
+    """PostgreSQL: from BULK_ROWS cases, the tables' foreign keys are dropped for the load and
+    added back, the same, before the commit; the rows are those of a seed without it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys, checked at commit")
+    from cases import demo
+
+    tables = [m._meta.db_table for m in (Case, Complaint, ProtectionMeasure, FollowUp)]
+    keys = demo._foreign_keys(tables)
+    assert len(keys) == 15 and all("DEFERRABLE INITIALLY DEFERRED" in k[2] for k in keys)
+    seed(seed=4)
+    services = list(CareService.objects.all())
+    now = timezone.now()
+    seed_cases(count=300, seed=4, services=services)
+    seed_legal_clock(seed=4, services=services, now=now)
+    cases, clock_rows = sorted(Case.objects.values_list("code", "intake_date")), clock_snapshot()
+    forget_cases()
+
+    monkeypatch.setattr(demo, "BULK_ROWS", 100)
+    monkeypatch.setattr(demo, "CLOCK_CHUNK", 100)
+    with CaptureQueriesContext(connection) as queries:
+        seed_cases(count=300, seed=4, services=services)
+        seed_legal_clock(seed=4, services=services, now=now)
+
+    altered = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ALTER TABLE")]
+    assert sum("DROP CONSTRAINT" in sql for sql in altered) == 15
+    assert sum("ADD CONSTRAINT" in sql for sql in altered) == 15
+    assert demo._foreign_keys(tables) == keys
+    assert sorted(Case.objects.values_list("code", "intake_date")) == cases
+    assert clock_snapshot() == clock_rows
+    # A rerun finds nothing to add: the keys stay.
+    with CaptureQueriesContext(connection) as queries:
+        assert seed_legal_clock(seed=4, services=services, now=now) == ClockCounts()
+    assert not any(q["sql"].startswith("ALTER TABLE") for q in queries.captured_queries)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_that_breaks_a_key_in_a_bulk_load_is_refused_and_the_keys_stay(demo_password):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's foreign keys, checked at commit")
+    from django.db import IntegrityError
+
+    from cases import demo
+
+    seed(seed=4)
+    seed_cases(count=50, seed=4, services=list(CareService.objects.all()))
+    seed_legal_clock(seed=4, services=list(CareService.objects.all()))
+    keys = demo._foreign_keys([FollowUp._meta.db_table])
+    columns = [f.column for f in FollowUp._meta.concrete_fields if not f.primary_key]
+    selected = ", ".join("-1" if column == "case_id" else column for column in columns)
+    # Only the model's own column names are formatted into the SQL.
+    insert = (
+        f"INSERT INTO cases_followup ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {selected} FROM cases_followup LIMIT 1"
+    )
+    with (
+        pytest.raises(IntegrityError, match="case_id"),
+        transaction.atomic(),
+        demo._foreign_keys_checked_once([FollowUp], bulk=True),
+    ):
+        assert demo._foreign_keys([FollowUp._meta.db_table]) == []
+        with connection.cursor() as cursor:
+            cursor.execute(insert)
+    assert demo._foreign_keys([FollowUp._meta.db_table]) == keys
+    assert not FollowUp.objects.filter(case_id=-1).exists()
