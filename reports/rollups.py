@@ -470,7 +470,8 @@ def _planned_each_time(statement: str) -> str:
     twenty thousand complaints against millions of measures, scanning them all each time (a
     seed from empty grew quadratically so). Planned at each call, the join follows the sizes of
     the moment: the transition table's rows are known, and a table never analyzed is sized by
-    its pages. The planning costs about a millisecond."""
+    its pages. The planning costs a few milliseconds per write of complaints or measures (the
+    cases' statement, of the same size, plans in 2 ms)."""
     if "$w$" in statement:
         raise ValueError("A rollup statement cannot hold $w$, its quote in EXECUTE.")
     return f"EXECUTE $w$ {statement} $w$"
