@@ -16,7 +16,7 @@ import random
 from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, islice
@@ -835,28 +835,6 @@ def _foreign_keys_checked_once(models_: list[type[models.Model]], *, bulk: bool)
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
-class _LazyForeignKeys:
-    """`_foreign_keys_checked_once` decided at the first chunk (`defer`), for a loop of chunks
-    whose size is known only as it goes."""
-
-    def __init__(self, models_: list[type[models.Model]]):
-        self.models, self.decided, self.held = models_, False, None
-
-    def __enter__(self) -> _LazyForeignKeys:
-        return self
-
-    def defer(self, *, bulk: bool) -> None:
-        if not self.decided:
-            self.decided = True
-            self.held = _foreign_keys_checked_once(self.models, bulk=bulk)
-            self.held.__enter__()
-
-    def __exit__(self, *exc) -> bool:
-        if self.held is not None:
-            return bool(self.held.__exit__(*exc))
-        return False
-
-
 def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
     """Return a function that turns a row's dates and datetimes into what the backend stores."""
     ops = connection.ops
@@ -1043,17 +1021,20 @@ def seed_legal_clock(
     top = _demo_case_ids(services).aggregate(top=Max("pk"))["top"] or 0
     with (
         transaction.atomic(),
-        _LazyForeignKeys([Complaint, ProtectionMeasure, FollowUp]) as keys,
+        ExitStack() as keys,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="clock-draw") as drawing,
     ):
         # Each chunk is drawn (pure Python, no query) in a thread while the chunk before is
         # stored: the database's work on it overlaps the drawing. Each case's draws come
         # from its own seed, so the rows are the same whatever the order.
         stored = None
-        for chunk in _clock_candidates(services):
-            # Many cases from the first without a clock to the last: a seed from empty (a
-            # rerun finds none, or the few added at the top).
-            keys.defer(bulk=top - chunk[0][0] >= BULK_ROWS)
+        for chunk in _clock_candidates(services, top):
+            if stored is None:
+                # Many cases from the first without a clock to the last: a seed from empty (a
+                # rerun finds none, or the few added at the top).
+                bulk = top - chunk[0][0] >= BULK_ROWS
+                loaded = [Complaint, ProtectionMeasure, FollowUp]
+                keys.enter_context(_foreign_keys_checked_once(loaded, bulk=bulk))
             drawn = drawing.submit(_draw_chunk, chunk, seed=seed, now=now, places=places)
             if stored is not None:
                 counts += stored.result().store()
@@ -1075,16 +1056,16 @@ def _demo_case_ids(services: Sequence[CareService]) -> models.QuerySet[Case]:
     return Case.objects.filter(service__in=list(services), created_by__isnull=True)
 
 
-def _clock_candidates(services: Sequence[CareService]) -> Iterator[list[tuple]]:
-    """The demo cases of `services` with no complaint and no follow-up yet, in id order, as
-    lists of `CASE_CLOCK_FIELDS` of one range of CLOCK_CHUNK ids each.
+def _clock_candidates(services: Sequence[CareService], top: int) -> Iterator[list[tuple]]:
+    """The demo cases of `services` with no complaint and no follow-up yet, up to id `top` (the
+    last of `_demo_case_ids`), in id order, as lists of `CASE_CLOCK_FIELDS` of one range of
+    CLOCK_CHUNK ids each.
 
     Each range reads its cases, and the few ids of that range with a complaint, a follow-up or
     an audit entry of their own (registered or imported), by their indexes: at ten million cases
     a single query with NOT EXISTS for each took seconds per chunk (hash anti-joins over whole
     tables), and the chunks are hundreds."""
     cases = _demo_case_ids(services)
-    top = cases.aggregate(top=Max("pk"))["top"] or 0
     registered = AuditEntry.objects.filter(
         action__in=[AuditEntry.Action.CREATE, AuditEntry.Action.IMPORT]
     )

@@ -225,9 +225,10 @@ def test_the_triggers_settings_and_the_tables_free_space_are_kept():
 def test_the_functions_that_join_a_table_plan_each_call_and_look_rows_up_by_index():
     """PostgreSQL: a function that joins the statement's rows to a whole table (a measure's
     complaint, a complaint's measures) plans each statement when it runs, with hash and merge
-    joins off: a plan kept from a small table, or a hash of millions of measures per
-    statement, made a seed from empty grow quadratically. The parents moved by an update are
-    a set difference, not a join of the two transition tables (a nested loop over both)."""
+    joins, table scans and Materialize off: a plan kept from a small table, or a hash of
+    millions of measures per statement, made a seed from empty grow quadratically. The parents
+    moved by an update are a set difference, not a join of the two transition tables (a nested
+    loop over both)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's function settings")
     with connection.cursor() as cursor:
@@ -272,8 +273,12 @@ def test_complaints_and_measures_written_look_each_other_up_by_index(monkeypatch
         return f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {table} LIMIT {limit}"  # noqa: S608
 
     notices = []
+
+    def notice(diagnostic):
+        notices.append(diagnostic.message_primary)
+
     connection.ensure_connection()
-    connection.connection.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+    connection.connection.add_notice_handler(notice)
     with transaction.atomic(), connection.cursor() as cursor:
         for setting in (
             "LOAD 'auto_explain'",
@@ -286,6 +291,7 @@ def test_complaints_and_measures_written_look_each_other_up_by_index(monkeypatch
         cursor.execute(copy_of(ProtectionMeasure, 50))
         cursor.execute("UPDATE cases_complaint SET filed_at = filed_at - interval '1 day'")
         transaction.set_rollback(True)
+    connection.connection.remove_notice_handler(notice)
     joined = ("FROM cases_protectionmeasure r JOIN", "JOIN cases_complaint c")
     plans = [n for n in notices if "reports_rollup" in n and any(j in n for j in joined)]
     assert len(plans) == 3  # the complaints' insert and update, the measures' insert
