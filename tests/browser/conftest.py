@@ -2,9 +2,13 @@
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test import testcases
 
 CHROMIUM = Path("/usr/bin/chromium")
 # axe-core from npm (package-lock.json, installed by `make install`): read by the tests only.
@@ -20,6 +24,53 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
 # are plain synchronous code, so Django's async-safety guard does not apply here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class OneRequestAtATimeOnSQLite(ThreadedWSGIServer):
+    """The live server, serving one request at a time when the test database is SQLite's.
+
+    That database is in memory. Either the live server's threads all use the test's connection
+    (`connections_override`, when the database was set up before the server started), or each
+    opens its own to the same shared-cache memory. Two requests at once (the browser fetches
+    `/sw.js` or the manifest while a sync runs; each saves the session) then interleave their
+    transactions: one commits or releases the other's savepoint ("no such savepoint"), or finds
+    a table locked, and a request fails that never fails on a database of its own, as on
+    PostgreSQL, where requests stay concurrent. Django's documentation warns of this sharing.
+    Each request runs whole, its body read, before the next begins; the connections stay
+    concurrent, so the browser still sees a keep-alive HTTP/1.1 server.
+    """
+
+    serializes = False
+
+    def set_app(self, app):
+        self.serializes = connection.vendor == "sqlite"
+        if self.serializes:
+            app = _one_at_a_time(app)
+        super().set_app(app)
+
+
+def _one_at_a_time(app):
+    lock = threading.Lock()
+
+    def serialized(environ, start_response):
+        with lock:
+            response = app(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+    return serialized
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time():
+    """Installed before the session's `live_server` starts (autouse fixtures come first)."""
+    original = testcases.LiveServerThread.server_class
+    testcases.LiveServerThread.server_class = OneRequestAtATimeOnSQLite
+    yield
+    testcases.LiveServerThread.server_class = original
 
 
 @pytest.fixture(scope="session")
