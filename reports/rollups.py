@@ -334,15 +334,18 @@ def _upsert(fact: Fact, parts: list[str]) -> str:
     )
 
 
-def _pg_upsert(fact: Fact, parts: list[str]) -> str:
+def _pg_upsert(fact: Fact, parts: list[str], sets: dict[str, str] | None = None) -> str:
     """PostgreSQL: `_upsert` over month contributions (`units=("month",)`), whose years are
-    summed from the months: each source row is read and grouped once, not once per span."""
+    summed from the months: each source row is read and grouped once, not once per span.
+    `sets` names row sets (SQL) that the parts read by name: each is computed once."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     year = "CAST(date_trunc('year', CAST(start AS timestamp)) AS date)"
     month_only = ", ".join(f"'{dimension}'" for dimension in sorted(fact.month_only))
     without = f"WHERE dimension NOT IN ({month_only})" if month_only else ""
+    named = "".join(f"{name} AS MATERIALIZED {sql}, " for name, sql in (sets or {}).items())
     return (
-        "WITH m AS (SELECT service_id, start, dimension, key, SUM(n) AS n, SUM(extra) AS extra "
+        f"WITH {named}"
+        "m AS (SELECT service_id, start, dimension, key, SUM(n) AS n, SUM(extra) AS extra "
         f"FROM ({' UNION ALL '.join(parts)}) AS d GROUP BY service_id, start, dimension, key) "
         f"INSERT INTO {TABLE} ({columns}) "
         f"SELECT '{fact.name}', service_id, span, start, dimension, key, n, extra FROM ("
@@ -452,11 +455,16 @@ def _sqlite_triggers(prefix: str, table: str, events: list[str], *bodies: str) -
     return found
 
 
-def _write(fact: Fact, vendor: str, *sources: tuple[str, str, int]) -> str:
-    """The statement that adds to the rollup the contributions of each (rows, parent, sign)."""
+def _write(
+    fact: Fact, vendor: str, *sources: tuple[str, str, int], sets: dict[str, str] | None = None
+) -> str:
+    """The statement that adds to the rollup the contributions of each (rows, parent, sign);
+    on PostgreSQL, `sets` are named row sets that `rows` may name."""
     if vendor == "postgresql":
         return _pg_upsert(
-            fact, [_contributions(fact, vendor, *source, units=("month",)) for source in sources]
+            fact,
+            [_contributions(fact, vendor, *source, units=("month",)) for source in sources],
+            sets,
         )
     return _upsert(fact, [_contributions(fact, vendor, *source) for source in sources])
 
@@ -484,8 +492,8 @@ def definitions(vendor: str) -> list[Definition]:
         parent_table = fact.parent[0] if fact.parent else ""
         name = f"{PREFIX}{fact.name}"
 
-        def write(*sources, fact=fact):
-            statement = _write(fact, vendor, *sources)
+        def write(*sources, fact=fact, sets=None):
+            statement = _write(fact, vendor, *sources, sets=sets)
             # A statement that joins another table (a measure's complaint, a complaint's
             # measures) is planned at each call; the others read only the transition tables.
             joined = fact.join or any(source[0] == fact.table for source in sources)
@@ -494,10 +502,22 @@ def definitions(vendor: str) -> list[Definition]:
         if vendor == "postgresql":
             new = ("new_rows", parent_table, 1)
             old = ("old_rows", parent_table, -1)
+            # An update counts only the rows whose read columns changed, found by a set
+            # difference: most updates (a case closed, a measure notified, a name corrected)
+            # change nothing the rollup reads, and their rows would be grouped only to cancel.
+            # Each difference is computed once, then read by every dimension.
+            read = ", ".join(("id", *fact.columns))
+            changed = {
+                "changed_to": f"(SELECT {read} FROM new_rows EXCEPT SELECT {read} FROM old_rows)",
+                "changed_from": f"(SELECT {read} FROM old_rows EXCEPT SELECT {read} FROM new_rows)",
+            }
+            update = write(
+                ("changed_to", parent_table, 1), ("changed_from", parent_table, -1), sets=changed
+            )
             found.append(
                 _pg_function(
                     name,
-                    _by_operation(write(new), write(old), write(new, old)),
+                    _by_operation(write(new), write(old), update),
                     PG_JOIN_SETTINGS if fact.join else PG_FUNCTION_SETTINGS,
                 )
             )
@@ -541,7 +561,8 @@ def definitions(vendor: str) -> list[Definition]:
             found += _sqlite_triggers(
                 name,
                 fact.table,
-                ["INSERT", "DELETE", "UPDATE"],
+                # An update that sets none of the read columns changes nothing here.
+                ["INSERT", "DELETE", f"UPDATE OF {', '.join(fact.columns)}"],
                 write(new),
                 write(old),
                 write(new, old),

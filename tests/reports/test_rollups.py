@@ -304,6 +304,56 @@ def test_complaints_and_measures_written_look_each_other_up_by_index(monkeypatch
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # auto_explain's notices on the test's own connection
+def test_an_update_groups_only_the_rows_whose_read_columns_changed():
+    """PostgreSQL: an update's trigger finds the rows whose read columns changed (a set
+    difference of the two transition tables, computed once) and groups only those: a case's
+    protective measures set on thousands of cases (the demo's clock, chunk by chunk) or a case
+    closed groups nothing, where every row was read and grouped only to cancel out."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    service = CareServiceFactory()
+    cases = [CaseFactory(service=service, victim_age=30) for _ in range(20)]
+
+    notices = []
+
+    def notice(diagnostic):
+        notices.append(diagnostic.message_primary)
+
+    def changed_rows(statement):
+        """The rows of the trigger's `changed_to` set, read in its plan (auto_explain)."""
+        notices.clear()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in (
+                "LOAD 'auto_explain'",
+                "SET LOCAL auto_explain.log_min_duration = 0",
+                "SET LOCAL auto_explain.log_nested_statements = on",
+                "SET LOCAL auto_explain.log_analyze = on",
+                "SET LOCAL auto_explain.log_timing = off",
+                "SET LOCAL client_min_messages = log",
+            ):
+                cursor.execute(setting)
+            cursor.execute(statement)
+        (plan,) = [n for n in notices if "INSERT INTO reports_rollup" in n]
+        assert plan.count("HashSetOp Except") == 2  # once each way, whatever the dimensions
+        following = plan.split("CTE changed_to", 1)[1].splitlines()[1]
+        return int(following.split("actual rows=")[1].split()[0])
+
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(notice)
+    try:
+        assert changed_rows("UPDATE cases_case SET protective_measures = true") == 0
+        three = ", ".join(str(case.pk) for case in cases[:3])
+        older = f"UPDATE cases_case SET victim_age = 70 WHERE id IN ({three})"  # noqa: S608
+        assert changed_rows(older) == 3
+    finally:
+        connection.connection.remove_notice_handler(notice)
+    assert rollups.differences() == []
+    sixty = Rollup.objects.get(fact="case", dimension="age_group", span="year", key="60+")
+    assert sixty.n == 3
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # committed rows: no foreign key check pending
 def test_a_truncated_table_takes_its_facts_out_of_the_rollup():
     """PostgreSQL: TRUNCATE reads no rows (no row or statement trigger sees them), so each
