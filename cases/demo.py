@@ -1294,8 +1294,11 @@ class ClockRows:
         if self.follow_ups:
             _insert(iter(self.follow_ups), FollowUp, FOLLOW_UP_FIELDS)
         protected = sorted(self.protected)
-        for start in range(0, len(protected), 500):
-            Case.objects.filter(pk__in=protected[start : start + 500]).exclude(
+        # One statement per chunk on PostgreSQL (a chunk's cases are far fewer than its limit
+        # of parameters); SQLite takes fewer parameters.
+        batch = len(protected) if connection.vendor == "postgresql" else 500
+        for start in range(0, len(protected), batch):
+            Case.objects.filter(pk__in=protected[start : start + batch]).exclude(
                 protective_measures=True
             ).update(protective_measures=True)
         return counts
