@@ -1296,7 +1296,7 @@ class ClockRows:
         protected = sorted(self.protected)
         # One statement per chunk on PostgreSQL (a chunk's cases are far fewer than its limit
         # of parameters); SQLite takes fewer parameters.
-        batch = len(protected) if connection.vendor == "postgresql" else 500
+        batch = max(len(protected), 1) if connection.vendor == "postgresql" else 500
         for start in range(0, len(protected), batch):
             Case.objects.filter(pk__in=protected[start : start + batch]).exclude(
                 protective_measures=True

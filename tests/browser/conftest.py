@@ -36,7 +36,7 @@ class OneRequestAtATimeOnSQLite(ThreadedWSGIServer):
     transactions: one commits or releases the other's savepoint ("no such savepoint"), or finds
     a table locked, and a request fails that never fails on a database of its own, as on
     PostgreSQL, where requests stay concurrent. Django's documentation warns of this sharing.
-    Each request runs whole, its body read, before the next begins; the connections stay
+    Each request runs whole, its response read, before the next begins; the connections stay
     concurrent, so the browser still sees a keep-alive HTTP/1.1 server.
     """
 

@@ -12,6 +12,8 @@ def test_the_live_server_is_the_serializing_one(live_server):
     server = live_server.thread.httpd
     assert isinstance(server, OneRequestAtATimeOnSQLite)
     assert server.serializes == (connection.vendor == "sqlite")
+    wrapped = getattr(server.get_app(), "__name__", "") == "serialized"
+    assert wrapped == server.serializes
 
 
 def test_a_second_request_waits_for_the_first_to_finish():

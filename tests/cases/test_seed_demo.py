@@ -553,6 +553,20 @@ def test_the_legal_clock_is_drawn_once_per_case_and_the_same_for_the_same_seed(d
     assert clock_snapshot(before) == snapshot
 
 
+def test_a_legal_clock_that_grants_no_measure_is_stored(db, demo_password):
+    """Cases whose record says no complaint was filed draw follow-ups only: a chunk with no case
+    to mark as protected (on PostgreSQL its one UPDATE once had a batch of zero)."""
+    seed(seed=4)
+    services = list(CareService.objects.all())
+    seed_cases(count=200, seed=4, services=services)
+    Case.objects.update(complaint_filed=False)
+
+    counts = seed_legal_clock(seed=4, services=services)
+
+    assert counts.follow_ups >= 200
+    assert not Complaint.objects.filter(case__complaint_filed=False, created_by=None).exists()
+
+
 def test_the_legal_clock_is_written_in_bulk_never_one_query_per_case(db, demo_password):
     seed(seed=5)
     services = list(CareService.objects.all())
