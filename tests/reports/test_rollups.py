@@ -2,6 +2,7 @@
 the reports' definitions, the check-and-rebuild command, and PostgreSQL's concurrent writers."""
 
 import threading
+from contextlib import contextmanager
 from datetime import UTC, date
 
 import pytest
@@ -196,6 +197,38 @@ def test_a_write_that_changes_no_count_touches_no_rollup_row():
     assert list(Rollup.objects.order_by("pk").values_list("pk", "n", "extra")) == before
 
 
+@contextmanager
+def plans_sent_here(*, analyze: bool = False):
+    """PostgreSQL: a transaction on the test's connection in which auto_explain sends the plan
+    of every statement, the triggers' included, to this connection as a notice. Yields the
+    cursor and the list of notices; the handler is removed after."""
+    notices = []
+
+    def notice(diagnostic):
+        notices.append(diagnostic.message_primary)
+
+    settings = [
+        "LOAD 'auto_explain'",
+        "SET LOCAL auto_explain.log_min_duration = 0",
+        "SET LOCAL auto_explain.log_nested_statements = on",
+        "SET LOCAL client_min_messages = log",
+    ]
+    if analyze:  # the rows each node gave, without the clock's cost
+        settings += [
+            "SET LOCAL auto_explain.log_analyze = on",
+            "SET LOCAL auto_explain.log_timing = off",
+        ]
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(notice)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in settings:
+                cursor.execute(setting)
+            yield cursor, notices
+    finally:
+        connection.connection.remove_notice_handler(notice)
+
+
 @pytest.mark.postgres
 def test_the_triggers_settings_and_the_tables_free_space_are_kept():
     """PostgreSQL: each trigger function groups with its own work_mem and without JIT, and a
@@ -272,26 +305,11 @@ def test_complaints_and_measures_written_look_each_other_up_by_index(monkeypatch
         # Only the model's own table and column names are formatted into the SQL.
         return f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {table} LIMIT {limit}"  # noqa: S608
 
-    notices = []
-
-    def notice(diagnostic):
-        notices.append(diagnostic.message_primary)
-
-    connection.ensure_connection()
-    connection.connection.add_notice_handler(notice)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for setting in (
-            "LOAD 'auto_explain'",
-            "SET LOCAL auto_explain.log_min_duration = 0",
-            "SET LOCAL auto_explain.log_nested_statements = on",
-            "SET LOCAL client_min_messages = log",
-        ):
-            cursor.execute(setting)
+    with plans_sent_here() as (cursor, notices):
         cursor.execute(copy_of(Complaint, 50))
         cursor.execute(copy_of(ProtectionMeasure, 50))
         cursor.execute("UPDATE cases_complaint SET filed_at = filed_at - interval '1 day'")
         transaction.set_rollback(True)
-    connection.connection.remove_notice_handler(notice)
     joined = ("FROM cases_protectionmeasure r JOIN", "JOIN cases_complaint c")
     plans = [n for n in notices if "reports_rollup" in n and any(j in n for j in joined)]
     assert len(plans) == 3  # the complaints' insert and update, the measures' insert
@@ -315,39 +333,19 @@ def test_an_update_groups_only_the_rows_whose_read_columns_changed():
     service = CareServiceFactory()
     cases = [CaseFactory(service=service, victim_age=30) for _ in range(20)]
 
-    notices = []
-
-    def notice(diagnostic):
-        notices.append(diagnostic.message_primary)
-
     def changed_rows(statement):
         """The rows of the trigger's `changed_to` set, read in its plan (auto_explain)."""
-        notices.clear()
-        with transaction.atomic(), connection.cursor() as cursor:
-            for setting in (
-                "LOAD 'auto_explain'",
-                "SET LOCAL auto_explain.log_min_duration = 0",
-                "SET LOCAL auto_explain.log_nested_statements = on",
-                "SET LOCAL auto_explain.log_analyze = on",
-                "SET LOCAL auto_explain.log_timing = off",
-                "SET LOCAL client_min_messages = log",
-            ):
-                cursor.execute(setting)
+        with plans_sent_here(analyze=True) as (cursor, notices):
             cursor.execute(statement)
         (plan,) = [n for n in notices if "INSERT INTO reports_rollup" in n]
         assert plan.count("HashSetOp Except") == 2  # once each way, whatever the dimensions
         following = plan.split("CTE changed_to", 1)[1].splitlines()[1]
         return float(following.split("actual rows=")[1].split()[0])  # "0", or "0.00" (PG 18)
 
-    connection.ensure_connection()
-    connection.connection.add_notice_handler(notice)
-    try:
-        assert changed_rows("UPDATE cases_case SET protective_measures = true") == 0
-        three = ", ".join(str(case.pk) for case in cases[:3])
-        older = f"UPDATE cases_case SET victim_age = 70 WHERE id IN ({three})"  # noqa: S608
-        assert changed_rows(older) == 3
-    finally:
-        connection.connection.remove_notice_handler(notice)
+    assert changed_rows("UPDATE cases_case SET protective_measures = true") == 0
+    three = ", ".join(str(case.pk) for case in cases[:3])
+    older = f"UPDATE cases_case SET victim_age = 70 WHERE id IN ({three})"  # noqa: S608
+    assert changed_rows(older) == 3
     assert rollups.differences() == []
     sixty = Rollup.objects.get(fact="case", dimension="age_group", span="year", key="60+")
     assert sixty.n == 3
