@@ -485,6 +485,18 @@ def _planned_each_time(statement: str) -> str:
     return f"EXECUTE $w$ {statement} $w$"
 
 
+def _differences(prefix: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """PostgreSQL, an update's trigger: the named row sets of the rows whose `columns` changed,
+    as they are after it (`<prefix>_to`) and were before it (`<prefix>_from`). A set difference
+    of the two transition tables (the columns start with the id), computed once and read by
+    every dimension; the rows an update left as they were are in neither."""
+    read = ", ".join(columns)
+    return {
+        f"{prefix}_to": f"(SELECT {read} FROM new_rows EXCEPT SELECT {read} FROM old_rows)",
+        f"{prefix}_from": f"(SELECT {read} FROM old_rows EXCEPT SELECT {read} FROM new_rows)",
+    }
+
+
 def definitions(vendor: str) -> list[Definition]:
     """Every function and trigger that keeps the rollup, as the database should have them."""
     found = []
@@ -505,12 +517,7 @@ def definitions(vendor: str) -> list[Definition]:
             # An update counts only the rows whose read columns changed, found by a set
             # difference: most updates (a case closed, a measure notified, a name corrected)
             # change nothing the rollup reads, and their rows would be grouped only to cancel.
-            # Each difference is computed once, then read by every dimension.
-            read = ", ".join(("id", *fact.columns))
-            changed = {
-                "changed_to": f"(SELECT {read} FROM new_rows EXCEPT SELECT {read} FROM old_rows)",
-                "changed_from": f"(SELECT {read} FROM old_rows EXCEPT SELECT {read} FROM new_rows)",
-            }
+            changed = _differences("changed", ("id", *fact.columns))
             update = write(
                 ("changed_to", parent_table, 1), ("changed_from", parent_table, -1), sets=changed
             )
@@ -545,13 +552,14 @@ def definitions(vendor: str) -> list[Definition]:
                 # a set difference, not a join of the two transition tables (which the join
                 # settings would make a nested loop).
                 table, columns, _fk = fact.parent
-                read = ", ".join(columns)
-                moved_to = f"(SELECT {read} FROM new_rows EXCEPT SELECT {read} FROM old_rows)"
-                moved_from = f"(SELECT {read} FROM old_rows EXCEPT SELECT {read} FROM new_rows)"
                 body = _by_operation(
                     write((fact.table, "new_rows", 1)),
                     write((fact.table, "old_rows", -1)),
-                    write((fact.table, moved_to, 1), (fact.table, moved_from, -1)),
+                    write(
+                        (fact.table, "moved_to", 1),
+                        (fact.table, "moved_from", -1),
+                        sets=_differences("moved", columns),
+                    ),
                 )
                 found.append(_pg_function(f"{name}_parent", body, PG_JOIN_SETTINGS))
                 found += _pg_triggers(f"{name}_parent", table, f"{name}_parent")
