@@ -12,14 +12,16 @@ denied, some still requested; follow-ups done, cancelled, due and overdue), in t
 from __future__ import annotations
 
 import json
+import logging
 import random
 from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, islice
+from time import perf_counter
 
 from django.db import connection, models, transaction
 from django.db.models import Exists, Max, OuterRef
@@ -32,6 +34,9 @@ from . import registry
 from .actions import case_code, case_number
 from .models import AuditEntry, Case, CaseSequence, Complaint, FollowUp, ProtectionMeasure
 from .rules import GRANTED_STATES
+
+# A bulk seed's phases and their times (no case's data): where a bench's minutes go.
+logger = logging.getLogger(__name__)
 
 YEARS_BACK = 4
 # A CEM (urban, often 24 hours) attends about four times the cases of a rural SAR.
@@ -48,6 +53,12 @@ INSERT_BATCH = 2000
 # load rather than row by row at commit (_foreign_keys_checked_once): a seed of this size is a
 # bench's or a new demo's, which may lock the tables meanwhile.
 BULK_ROWS = 500_000
+# From this many rows at once (PostgreSQL), the cases' indexes are built after the load rather
+# than kept row by row (_indexes_built_after). Measured on one machine the same day: ten million
+# cases seeded in 1,300 s with it and 1,393 s without (cases 442 s against 500 s, their clock 845
+# s against 878 s); a million in 154 s with it and 145 s without: building fourteen indexes
+# costs about what it saves until they are gigabytes.
+INDEX_REBUILD_ROWS = 5_000_000
 DRAW_CHUNK = 100_000
 
 # Official codes of the registry dictionary (the tests check every value against the choices).
@@ -305,8 +316,16 @@ def seed_cases(
         # Every number is reserved before the first row goes out: no query can run on the
         # connection while a COPY is streaming (and the rows are generated lazily).
         blocks = _number_blocks(plans, _draw_days(rng, plans, missing))
-        with _foreign_keys_checked_once([Case], bulk=missing >= BULK_ROWS):
+        with (
+            _foreign_keys_checked_once([Case], bulk=missing >= BULK_ROWS),
+            _indexes_built_after([Case], bulk=missing >= INDEX_REBUILD_ROWS),
+        ):
+            started = perf_counter()
             _insert(CaseRows(rng, today=today, first_index=existing).rows(blocks))
+            if missing >= BULK_ROWS:
+                logger.info(
+                    "Demo seed: %d cases copied in %.1f s.", missing, perf_counter() - started
+                )
     if connection.vendor == "postgresql" and missing >= 10_000:
         # Fresh statistics, so that the reports' queries are planned for the table's real size.
         with connection.cursor() as cursor:
@@ -835,6 +854,85 @@ def _foreign_keys_checked_once(models_: list[type[models.Model]], *, bulk: bool)
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
+def _secondary_indexes(tables: list[str]) -> list[tuple[str, str, str, bool]]:
+    """PostgreSQL: the indexes of these tables but their primary keys and those a foreign key
+    refers to, as (table, name, definition, a constraint's?): a unique constraint's definition
+    is the constraint's (`UNIQUE (code)`), any other index's its `CREATE INDEX` statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.indrelid::regclass::text, i.relname, "
+            "COALESCE(pg_get_constraintdef(con.oid), pg_get_indexdef(x.indexrelid)), "
+            "con.oid IS NOT NULL "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid "
+            "AND con.conrelid = x.indrelid AND con.contype IN ('u', 'x') "
+            "WHERE x.indrelid = ANY(%s::regclass[]) AND NOT x.indisprimary AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        return cursor.fetchall()
+
+
+# The memory each index is sorted in when it is built after a bulk load: the largest (the cases'
+# codes, at ten million) then sorts without spilling to disk.
+INDEX_BUILD_MEMORY = "1GB"
+
+
+@contextmanager
+def _indexes_built_after(
+    models_: list[type[models.Model]], *, bulk: bool, keep: Sequence[str] = ()
+):
+    """Within the caller's transaction, on PostgreSQL, for a bulk load (`bulk`): drop the
+    tables' secondary indexes and unique constraints, and build them again, the same, once the
+    rows are in. Primary keys, what a foreign key refers to, and the indexes named in `keep`
+    stay.
+
+    Every row written into a table adds an entry to each of its indexes, each in its own place:
+    the cases' fourteen indexes, at ten million rows, are gigabytes read and written at random
+    (the victim's document, the code), for each case copied and again for each case the legal
+    clock updates. Built after, each index is one sort of the table. A unique constraint is
+    checked then, over every row: a duplicate fails the build, and the transaction with it.
+    The tables stay locked against every reader meanwhile (ACCESS EXCLUSIVE), as for
+    `_foreign_keys_checked_once`: only a bulk seed does this.
+
+    An index built after rows of its table were updated in the same transaction serves none of
+    the transaction's later queries (PostgreSQL marks it so, `indcheckxmin`): keep those that
+    the rest of the transaction reads. Nor can it be built while the table's rows wait for a
+    deferred check: a row inserted with its foreign keys in place (drop them first, with
+    `_foreign_keys_checked_once`)."""
+    if connection.vendor != "postgresql" or not bulk:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("Indexes are dropped only within a transaction.")
+    indexes = _secondary_indexes([model._meta.db_table for model in models_])
+    if missing := set(keep) - {name for _table, name, _definition, _constraint in indexes}:
+        raise RuntimeError(f"No index {sorted(missing)} to keep: update cases/demo.py.")
+    indexes = [index for index in indexes if index[1] not in keep]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, name, _definition, constraint in indexes:
+            if constraint:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+            else:
+                cursor.execute(f"DROP INDEX {quote(name)}")
+    yield
+    started = perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('maintenance_work_mem')")
+        (memory,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [INDEX_BUILD_MEMORY])
+        for table, name, definition, constraint in indexes:
+            if constraint:
+                definition = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+            cursor.execute(definition)
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+    logger.info(
+        "Demo seed: %d indexes built again in %.1f s.", len(indexes), perf_counter() - started
+    )
+
+
 def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
     """Return a function that turns a row's dates and datetimes into what the backend stores."""
     ops = connection.ops
@@ -863,6 +961,8 @@ def _adapters(fields: list[models.Field]) -> Callable[[tuple], list]:
 # that have none (every case drawn gets at least one follow-up, so none is drawn twice).
 
 CLOCK_CHUNK = 20_000
+# The index of a service's cases, newest first (cases.models.Case.Meta).
+SERVICE_LIST_INDEX = "case_service_list_idx"
 # Of the cases whose record says a complaint was filed (INTERPUSO_DENUNCIA), those whose
 # complaint is recorded in detail; some filed a second one (with the prosecutor, a court).
 COMPLAINT_RECORDED = 0.85
@@ -1019,28 +1119,61 @@ def seed_legal_clock(
         )
     }
     top = _demo_case_ids(services).aggregate(top=Max("pk"))["top"] or 0
-    with (
-        transaction.atomic(),
-        ExitStack() as keys,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="clock-draw") as drawing,
-    ):
-        # Each chunk is drawn (pure Python, no query) in a thread while the chunk before is
-        # stored: the database's work on it overlaps the drawing. Each case's draws come
-        # from its own seed, so the rows are the same whatever the order.
-        stored = None
-        for chunk in _clock_candidates(services, top):
-            if stored is None:
-                # Many cases from the first without a clock to the last: a seed from empty (a
-                # rerun finds none, or the few added at the top).
-                bulk = top - chunk[0][0] >= BULK_ROWS
-                loaded = [Complaint, ProtectionMeasure, FollowUp]
-                keys.enter_context(_foreign_keys_checked_once(loaded, bulk=bulk))
-            drawn = drawing.submit(_draw_chunk, chunk, seed=seed, now=now, places=places)
+    with transaction.atomic():
+        with (
+            ExitStack() as keys,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="clock-draw") as drawing,
+        ):
+            # Each chunk is drawn (pure Python, no query) in a thread while the chunk before is
+            # stored: the database's work on it overlaps the drawing. Each case's draws come
+            # from its own seed, so the rows are the same whatever the order.
+            stored = None
+            bulk, chunks, started = False, 0, perf_counter()
+            spent = {"drawing": 0.0, "storing": 0.0}  # the waits for the thread, the stores
+
+            def store(drawn: Future[ClockRows]) -> ClockCounts:
+                spent["drawing"] -= perf_counter()
+                rows = drawn.result()
+                spent["drawing"] += perf_counter()
+                spent["storing"] -= perf_counter()
+                added = rows.store()
+                spent["storing"] += perf_counter()
+                return added
+
+            for chunk in _clock_candidates(services, top):
+                if stored is None:
+                    # Many cases from the first without a clock to the last: a seed from empty
+                    # (a rerun finds none, or the few added at the top).
+                    bulk = top - chunk[0][0] >= BULK_ROWS
+                    loaded = [Complaint, ProtectionMeasure, FollowUp]
+                    keys.enter_context(_foreign_keys_checked_once(loaded, bulk=bulk))
+                    # The cases that get measures are updated: their indexes are built after,
+                    # but the one `fresh_items` reads them by, below. The clock's own tables
+                    # keep theirs: the loop and the rollup's triggers read them, and their rows
+                    # come in the order of the cases.
+                    keys.enter_context(
+                        _indexes_built_after(
+                            [Case],
+                            bulk=top - chunk[0][0] >= INDEX_REBUILD_ROWS,
+                            keep=[SERVICE_LIST_INDEX],
+                        )
+                    )
+                drawn = drawing.submit(_draw_chunk, chunk, seed=seed, now=now, places=places)
+                if stored is not None:
+                    counts += store(stored)
+                stored, chunks = drawn, chunks + 1
             if stored is not None:
-                counts += stored.result().store()
-            stored = drawn
-        if stored is not None:
-            counts += stored.result().store()
+                counts += store(stored)
+            if bulk:
+                logger.info(
+                    "Demo seed: the legal clock of %d chunks of cases in %.1f s: %.1f s storing "
+                    "their rows, %.1f s waiting for them to be drawn.",
+                    chunks,
+                    perf_counter() - started,
+                    spent["storing"],
+                    spent["drawing"],
+                )
+        # With the cases' indexes back: it reads each service's latest open cases.
         counts += fresh_items(seed=seed, services=services, now=now, today=services_today(now))
     if connection.vendor == "postgresql" and counts.follow_ups >= 10_000:
         # Fresh statistics, so that the pending lists are planned for the tables' real size.

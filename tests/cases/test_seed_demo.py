@@ -607,8 +607,9 @@ def test_bench_pending_times_the_busiest_services_list_and_a_naive_query(db, dem
 def test_a_bulk_seed_checks_the_foreign_keys_once_and_gives_the_same_rows(
     demo_password, monkeypatch
 ):
-    """PostgreSQL: from BULK_ROWS cases, the tables' foreign keys are dropped for the load and
-    added back, the same, before the commit; the rows are those of a seed without it."""
+    """PostgreSQL: from BULK_ROWS cases, the tables' foreign keys, and from INDEX_REBUILD_ROWS
+    the cases' secondary indexes and unique constraints, are dropped for the load and added
+    back, the same, before the commit; the rows are those of a seed without it."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's foreign keys, checked at commit")
     from cases import demo
@@ -616,6 +617,11 @@ def test_a_bulk_seed_checks_the_foreign_keys_once_and_gives_the_same_rows(
     tables = [m._meta.db_table for m in (Case, Complaint, ProtectionMeasure, FollowUp)]
     keys = demo._foreign_keys(tables)
     assert len(keys) == 15 and all("DEFERRABLE INITIALLY DEFERRED" in k[2] for k in keys)
+    indexes = demo._secondary_indexes(tables)
+    case_indexes = demo._secondary_indexes([Case._meta.db_table])
+    unique = {name for _table, name, _definition, constraint in case_indexes if constraint}
+    assert unique == {"cases_case_code_key", "unique_case_number"}
+    assert len(case_indexes) == 13
     seed(seed=4)
     services = list(CareService.objects.all())
     now = timezone.now()
@@ -625,21 +631,89 @@ def test_a_bulk_seed_checks_the_foreign_keys_once_and_gives_the_same_rows(
     forget_cases()
 
     monkeypatch.setattr(demo, "BULK_ROWS", 100)
+    monkeypatch.setattr(demo, "INDEX_REBUILD_ROWS", 100)
     monkeypatch.setattr(demo, "CLOCK_CHUNK", 100)
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as loading:
         seed_cases(count=300, seed=4, services=services)
+    with CaptureQueriesContext(connection) as clocking:
         seed_legal_clock(seed=4, services=services, now=now)
 
-    altered = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ALTER TABLE")]
-    assert sum("DROP CONSTRAINT" in sql for sql in altered) == 15
-    assert sum("ADD CONSTRAINT" in sql for sql in altered) == 15
+    def altered(queries, start):
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(start)]
+
+    everything = [*loading.captured_queries, *clocking.captured_queries]
+    keys_added = [sql for sql in altered(loading, "ALTER TABLE") if "FOREIGN KEY" in sql]
+    keys_added += [sql for sql in altered(clocking, "ALTER TABLE") if "FOREIGN KEY" in sql]
+    assert len(keys_added) == 15
+    assert sum("DROP CONSTRAINT" in q["sql"] for q in everything) == 15 + 2 * len(unique)
+    # The cases' load drops every secondary index; the clock's keeps the one it reads after.
+    assert len(altered(loading, "DROP INDEX")) == len(case_indexes) - len(unique)
+    assert len(altered(loading, "CREATE INDEX")) == len(case_indexes) - len(unique)
+    dropped = altered(clocking, "DROP INDEX")
+    assert len(dropped) == len(case_indexes) - len(unique) - 1
+    assert not any(demo.SERVICE_LIST_INDEX in sql for sql in dropped)
+    assert len(altered(clocking, "CREATE INDEX")) == len(dropped)
     assert demo._foreign_keys(tables) == keys
+    assert demo._secondary_indexes(tables) == indexes
     assert sorted(Case.objects.values_list("code", "intake_date")) == cases
     assert clock_snapshot() == clock_rows
-    # A rerun finds nothing to add: the keys stay.
+    # A rerun finds nothing to add: the keys and indexes stay.
     with CaptureQueriesContext(connection) as queries:
         assert seed_legal_clock(seed=4, services=services, now=now) == ClockCounts()
-    assert not any(q["sql"].startswith("ALTER TABLE") for q in queries.captured_queries)
+    assert not any(q["sql"].startswith(("ALTER", "DROP")) for q in queries.captured_queries)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_in_a_bulk_load_fails_its_unique_constraint_and_the_indexes_stay(
+    demo_password,
+):
+    """The unique constraints dropped for a bulk load are checked, over every row, when they are
+    added back: a duplicate code refuses the load."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's bulk load")
+    from django.db import IntegrityError
+
+    from cases import demo
+
+    seed(seed=4)
+    seed_cases(count=20, seed=4, services=list(CareService.objects.all()))
+    indexes = demo._secondary_indexes([Case._meta.db_table])
+    columns = [f.column for f in Case._meta.concrete_fields if not f.primary_key]
+    selected = ", ".join("number || 'b'" if column == "number" else column for column in columns)
+    # Only the model's own column names are formatted into the SQL: a copy of a case, its code
+    # the same, under another number.
+    insert = (
+        f"INSERT INTO cases_case ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {selected} FROM cases_case ORDER BY id LIMIT 1"
+    )
+    with (
+        pytest.raises(IntegrityError, match="cases_case_code_key"),
+        transaction.atomic(),
+        demo._foreign_keys_checked_once([Case], bulk=True),
+        demo._indexes_built_after([Case], bulk=True),
+    ):
+        assert demo._secondary_indexes([Case._meta.db_table]) == []
+        with connection.cursor() as cursor:
+            cursor.execute(insert)
+    assert demo._secondary_indexes([Case._meta.db_table]) == indexes
+    assert Case.objects.count() == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_bulk_load_refuses_to_keep_an_index_the_table_does_not_have():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's bulk load")
+    from cases import demo
+
+    with (
+        pytest.raises(RuntimeError, match="no_such_idx"),
+        transaction.atomic(),
+        demo._indexes_built_after([Case], bulk=True, keep=["no_such_idx"]),
+    ):
+        pass
+    assert len(demo._secondary_indexes([Case._meta.db_table])) == 13
 
 
 @pytest.mark.postgres
