@@ -602,6 +602,19 @@ def test_bench_pending_times_the_busiest_services_list_and_a_naive_query(db, dem
         ).exists()
 
 
+def copy_of_a_row(model, column: str, value: str) -> str:
+    """SQL that inserts a copy of the first row of `model`'s table, `column` set to `value`
+    (SQL)."""
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    selected = ", ".join(value if name == column else name for name in columns)
+    table = model._meta.db_table
+    # Only the model's own table and column names are formatted into the SQL.
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {selected} FROM {table} ORDER BY id LIMIT 1"
+    )
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # the keys are dropped only with no check pending
 def test_a_bulk_seed_checks_the_foreign_keys_once_and_gives_the_same_rows(
@@ -679,14 +692,7 @@ def test_a_duplicate_in_a_bulk_load_fails_its_unique_constraint_and_the_indexes_
     seed(seed=4)
     seed_cases(count=20, seed=4, services=list(CareService.objects.all()))
     indexes = demo._secondary_indexes([Case._meta.db_table])
-    columns = [f.column for f in Case._meta.concrete_fields if not f.primary_key]
-    selected = ", ".join("number || 'b'" if column == "number" else column for column in columns)
-    # Only the model's own column names are formatted into the SQL: a copy of a case, its code
-    # the same, under another number.
-    insert = (
-        f"INSERT INTO cases_case ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {selected} FROM cases_case ORDER BY id LIMIT 1"
-    )
+    insert = copy_of_a_row(Case, "number", "number || 'b'")  # the same code, another number
     with (
         pytest.raises(IntegrityError, match="cases_case_code_key"),
         transaction.atomic(),
@@ -729,13 +735,7 @@ def test_a_row_that_breaks_a_key_in_a_bulk_load_is_refused_and_the_keys_stay(dem
     seed_cases(count=50, seed=4, services=list(CareService.objects.all()))
     seed_legal_clock(seed=4, services=list(CareService.objects.all()))
     keys = demo._foreign_keys([FollowUp._meta.db_table])
-    columns = [f.column for f in FollowUp._meta.concrete_fields if not f.primary_key]
-    selected = ", ".join("-1" if column == "case_id" else column for column in columns)
-    # Only the model's own column names are formatted into the SQL.
-    insert = (
-        f"INSERT INTO cases_followup ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {selected} FROM cases_followup LIMIT 1"
-    )
+    insert = copy_of_a_row(FollowUp, "case_id", "-1")
     with (
         pytest.raises(IntegrityError, match="case_id"),
         transaction.atomic(),
