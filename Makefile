@@ -107,8 +107,8 @@ bench: install
 
 # Ten million cases (README.md, "Benchmark"): seeds BENCH_DB_10M from empty with 10,000,000
 # cases and their legal clock (make bench-seed: the wall time), checks the rollup, then prints
-# the reports' and the pending list's figures at that size. The seed takes about 22 minutes on
-# a quiet day; 15 GB.
+# the reports' and the pending list's figures at that size. The seed alone took 22 minutes on a
+# quiet day, the rollup check 4 to 7 more; 15 GB.
 BENCH_DB_10M ?= warmi_bench_10m
 .PHONY: bench-ten-million
 bench-ten-million: install

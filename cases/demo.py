@@ -54,10 +54,12 @@ INSERT_BATCH = 2000
 # bench's or a new demo's, which may lock the tables meanwhile.
 BULK_ROWS = 500_000
 # From this many rows at once (PostgreSQL), the cases' indexes are built after the load rather
-# than kept row by row (_indexes_built_after). Measured on one machine the same day: ten million
-# cases seeded in 1,300 s with it and 1,393 s without (cases 442 s against 500 s, their clock 845
-# s against 878 s); a million in 154 s with it and 145 s without: building fourteen indexes
-# costs about what it saves until they are gigabytes.
+# than kept row by row (_indexes_built_after). Measured on one machine the same day, one run
+# each: ten million cases seeded in 1,300 s with it and 1,393 s without (cases 442 s against
+# 500 s, their clock 845 s against 878 s); a million in 154 s with it and 145 s without:
+# building thirteen indexes costs about what it saves until they are gigabytes. At least
+# BULK_ROWS: the cases' foreign keys must be dropped first (an index is not built while its
+# table's rows wait for a deferred check).
 INDEX_REBUILD_ROWS = 5_000_000
 DRAW_CHUNK = 100_000
 
@@ -885,14 +887,16 @@ def _indexes_built_after(
 ):
     """Within the caller's transaction, on PostgreSQL, for a bulk load (`bulk`): drop the
     tables' secondary indexes and unique constraints, and build them again, the same, once the
-    rows are in. Primary keys, what a foreign key refers to, and the indexes named in `keep`
-    stay.
+    rows are in, as `pg_get_indexdef` and `pg_get_constraintdef` give them (a plain index in
+    the default tablespace). Primary keys, what a foreign key refers to, and the indexes named
+    in `keep` stay.
 
     Every row written into a table adds an entry to each of its indexes, each in its own place:
-    the cases' fourteen indexes, at ten million rows, are gigabytes read and written at random
-    (the victim's document, the code), for each case copied and again for each case the legal
-    clock updates. Built after, each index is one sort of the table. A unique constraint is
-    checked then, over every row: a duplicate fails the build, and the transaction with it.
+    the cases' thirteen secondary indexes, at ten million rows, are gigabytes read and written
+    at random (the victim's document, the code), for each case copied and again for each case
+    the legal clock updates. Built after, each index is one sort of the table. A unique
+    constraint is checked then, over every row: a duplicate fails the build, and the
+    transaction with it.
     The tables stay locked against every reader meanwhile (ACCESS EXCLUSIVE), as for
     `_foreign_keys_checked_once`: only a bulk seed does this.
 
@@ -1173,7 +1177,7 @@ def seed_legal_clock(
                     spent["storing"],
                     spent["drawing"],
                 )
-        # With the cases' indexes back: it reads each service's latest open cases.
+        # After the loop: it reads each service's latest open cases by the index kept.
         counts += fresh_items(seed=seed, services=services, now=now, today=services_today(now))
     if connection.vendor == "postgresql" and counts.follow_ups >= 10_000:
         # Fresh statistics, so that the pending lists are planned for the tables' real size.
