@@ -896,9 +896,8 @@ def _indexes_built_after(
     at random (the victim's document, the code), for each case copied and again for each case
     the legal clock updates. Built after, each index is one sort of the table. A unique
     constraint is checked then, over every row: a duplicate fails the build, and the
-    transaction with it.
-    The tables stay locked against every reader meanwhile (ACCESS EXCLUSIVE), as for
-    `_foreign_keys_checked_once`: only a bulk seed does this.
+    transaction with it. The tables stay locked against every reader meanwhile (ACCESS
+    EXCLUSIVE), as for `_foreign_keys_checked_once`: only a bulk seed does this.
 
     An index built after rows of its table were updated in the same transaction serves none of
     the transaction's later queries (PostgreSQL marks it so, `indcheckxmin`): keep those that
